@@ -1,0 +1,67 @@
+package ingest
+
+import (
+	"github.com/exposure-research/exposure/schemas"
+)
+
+// Config is dataset.yaml (SPEC 6) after environment and flag overrides, with every value checked.
+type Config struct {
+	ID         string           `mapstructure:"id"`
+	Title      string           `mapstructure:"title"`
+	Licence    string           `mapstructure:"licence"`
+	Sources    []Source         `mapstructure:"sources"`
+	Inputs     []Input          `mapstructure:"inputs"`
+	Protection Protection       `mapstructure:"protection"`
+	Metrics    []schemas.Metric `mapstructure:"metrics"`
+	// Caveats are sentences the report must carry about the figures (e.g. which numbers are an
+	// illustrative allocation). This key is the project's documented extension of SPEC 6.
+	Caveats []string `mapstructure:"caveats"`
+
+	// SHA256 is the lower-case hex SHA-256 of dataset.yaml's bytes as read, the manifest's config digest.
+	SHA256 string `mapstructure:"-"`
+}
+
+// Source is an authorized sender of submissions, identified by its minisign public key.
+type Source struct {
+	ID    string `mapstructure:"id"`
+	Name  string `mapstructure:"name"`
+	Key   string `mapstructure:"key"` // path of the minisign public key, relative to the dataset folder
+	Scope Scope  `mapstructure:"scope"`
+}
+
+// Scope limits what a source may submit; an empty part places no limit.
+type Scope struct {
+	Countries []string    `mapstructure:"countries"`
+	Metrics   []string    `mapstructure:"metrics"`
+	Periods   PeriodRange `mapstructure:"periods"`
+}
+
+// PeriodRange is an inclusive range of periods; an empty bound is open.
+type PeriodRange struct {
+	From string `mapstructure:"from"`
+	To   string `mapstructure:"to"`
+}
+
+// Input is one submission file and the source that must have signed it.
+type Input struct {
+	File   string `mapstructure:"file"`
+	Source string `mapstructure:"source"`
+}
+
+// Protection holds the parameters of the disclosure rules (SPEC 4).
+type Protection struct {
+	MinContributors int64            `mapstructure:"min_contributors"` // threshold rule: fewer contributors is sensitive
+	MinValue        map[string]int64 `mapstructure:"min_value"`        // per metric code: a smaller non-zero value is sensitive
+	PPercent        float64          `mapstructure:"p_percent"`        // p of the p% dominance rule
+	Interval        float64          `mapstructure:"interval"`         // q: required protection interval, a fraction of the value
+}
+
+// DefaultProtection returns the parameters that apply where dataset.yaml is silent.
+func DefaultProtection() Protection {
+	return Protection{
+		MinContributors: 3,
+		MinValue:        map[string]int64{"affected_patients": 11},
+		PPercent:        10,
+		Interval:        0.2,
+	}
+}
