@@ -118,11 +118,11 @@ var Series = Table{File: "series.parquet", Columns: []Column{
 	{"last_period", date, true, "Last period with a published value."},
 	{"first_value", int64T, true, "Published value at first_period."},
 	{"last_value", int64T, true, "Published value at last_period."},
-	{"cagr", f64, true, "Compound annual growth rate in percent, (last/first)^(1/years) - 1, from the first non-zero published value; null when not computable."},
+	{"cagr", f64, true, "Compound annual growth rate as a fraction (0.125 means 12.5 % a year), (last/first)^(1/years) - 1, from the first non-zero published value to the last published value, years from the dates; null when not computable."},
 	{"ols_slope_per_year", f64, true, "Least-squares slope of the published values per year; null with fewer than 2 published periods."},
 	{"sen_slope_per_year", f64, true, "Sen's (Theil-Sen) slope per year, the median of pairwise slopes; null with fewer than 2 published periods."},
-	{"mann_kendall_tau", f64, true, "Kendall's tau of the published values against time (Mann-Kendall trend test); null with fewer than 3 published periods."},
-	{"mann_kendall_p", f64, true, "Two-sided p-value of the Mann-Kendall test (exact for n <= 10, normal approximation with tie correction above); null with fewer than 3 published periods."},
+	{"mann_kendall_tau", f64, true, "Kendall's tau-b of the published values against time (Mann-Kendall trend test); null with fewer than 3 published periods or when every value is the same."},
+	{"mann_kendall_p", f64, true, "Two-sided p-value of the Mann-Kendall test (exact for n <= 10 without ties, else the normal approximation with continuity and tie correction); null with fewer than 3 published periods."},
 	{"trend", str, true, "rising, falling or stable: rising or falling when mann_kendall_p < 0.05 and Sen's slope has that sign; null with fewer than 3 published periods."},
 }}
 

@@ -1,6 +1,3 @@
-// Package trend is the third stage: from the published values of the protected tables, and from
-// nothing else, it derives per-cell changes, per-series trend statistics and per-level summaries.
-// Wherever a figure would need a suppressed value it is null.
 package trend
 
 import (
@@ -61,7 +58,7 @@ type SeriesRow struct {
 	LastPeriod   Null[schemas.Date]
 	FirstValue   Null[int64]
 	LastValue    Null[int64]
-	CAGR         Null[float64] // percent per year
+	CAGR         Null[float64] // compound annual growth rate, a fraction per year (0.125 means 12.5 %)
 	OLSSlope     Null[float64] // per year
 	SenSlope     Null[float64] // per year
 	MannKendallT Null[float64] // Kendall's tau

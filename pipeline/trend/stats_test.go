@@ -1,0 +1,336 @@
+package trend
+
+import (
+	"bufio"
+	"cmp"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/exposure-research/exposure/schemas"
+)
+
+// reference is one line of testdata/reference.txt, written by testdata/reference.R: a name and its
+// key=value fields. "NA" is R's missing value.
+type reference struct {
+	kind, name string
+	fields     map[string]string
+}
+
+// readReferences reads testdata/reference.txt.
+func readReferences(t *testing.T, kind string) []reference {
+	t.Helper()
+	f, err := os.Open("testdata/reference.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var refs []reference
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		words := strings.Fields(sc.Text())
+		if len(words) < 2 || words[0] != kind {
+			continue
+		}
+		ref := reference{kind: words[0], name: words[1], fields: map[string]string{}}
+		for _, w := range words[2:] {
+			k, v, ok := strings.Cut(w, "=")
+			if !ok {
+				t.Fatalf("reference %s: %q is not key=value", ref.name, w)
+			}
+			ref.fields[k] = v
+		}
+		refs = append(refs, ref)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(refs) == 0 {
+		t.Fatalf("no %s lines in testdata/reference.txt", kind)
+	}
+	return refs
+}
+
+// float returns a field as a number; ok is false for NA.
+func (r reference) float(t *testing.T, key string) (float64, bool) {
+	t.Helper()
+	s, present := r.fields[key]
+	if !present {
+		t.Fatalf("reference %s has no %s", r.name, key)
+	}
+	if s == "NA" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("reference %s, %s: %v", r.name, key, err)
+	}
+	return v, true
+}
+
+// ints returns a comma-separated list of integers.
+func (r reference) ints(t *testing.T, key string) []int64 {
+	t.Helper()
+	var out []int64
+	for _, s := range strings.Split(r.fields[key], ",") {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("reference %s, %s: %v", r.name, key, err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// dates returns a comma-separated list of dates.
+func (r reference) dates(t *testing.T, key string) []schemas.Date {
+	t.Helper()
+	var out []schemas.Date
+	for _, s := range strings.Split(r.fields[key], ",") {
+		d, err := schemas.ParseDate(s)
+		if err != nil {
+			t.Fatalf("reference %s, %s: %v", r.name, key, err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// near reports whether got is within relTol of want, relative to want's size (absolute below 1).
+func near(got, want, relTol float64) bool {
+	return math.Abs(got-want) <= relTol*math.Max(1, math.Abs(want))
+}
+
+// checkNull compares a nullable figure with a reference value, NA meaning null.
+func checkNull(t *testing.T, what string, got Null[float64], want float64, wantValid bool, relTol float64) {
+	t.Helper()
+	switch {
+	case got.Valid != wantValid:
+		t.Errorf("%s: valid = %v, want %v (got %v, want %v)", what, got.Valid, wantValid, got.V, want)
+	case wantValid && !near(got.V, want, relTol):
+		t.Errorf("%s = %.17g, want %.17g", what, got.V, want)
+	}
+}
+
+// TestSeriesAgainstR checks every series statistic against R (testdata/reference.R): lm for the
+// least-squares slope, a hand median of pairwise slopes for Sen's, cor(method = "kendall") and
+// Kendall::MannKendall for tau, cor.test(exact = TRUE) for the exact p-value and Kendall::MannKendall
+// with a double-precision recomputation for the normal approximation.
+func TestSeriesAgainstR(t *testing.T) {
+	for _, ref := range readReferences(t, "series") {
+		t.Run(ref.name, func(t *testing.T) {
+			dates, values := ref.dates(t, "dates"), ref.ints(t, "values")
+			var row SeriesRow
+			describeSeries(&row, dates, values, &seriesScratch{})
+			n := len(values)
+			if row.NPeriods != int64(n) || row.FirstValue.V != values[0] || row.LastValue.V != values[n-1] ||
+				row.FirstPeriod.V != dates[0] || row.LastPeriod.V != dates[n-1] {
+				t.Errorf("counts and ends = %+v", row)
+			}
+			ols, _ := ref.float(t, "ols")
+			checkNull(t, "ols slope", row.OLSSlope, ols, true, 1e-12)
+			sen, _ := ref.float(t, "sen")
+			checkNull(t, "Sen slope", row.SenSlope, sen, true, 1e-12)
+			cagrWant, ok := ref.float(t, "cagr")
+			checkNull(t, "cagr", row.CAGR, cagrWant, ok, 1e-12)
+			tau, _ := ref.float(t, "tau_cor")
+			checkNull(t, "tau (cor)", row.MannKendallT, tau, true, 1e-12)
+			if tauK, ok := ref.float(t, "tau_k"); ok {
+				checkNull(t, "tau (Kendall::MannKendall, single precision)", row.MannKendallT, tauK, true, 1e-6)
+			}
+			mk, _ := mannKendall(values, nil)
+			if s, _ := ref.float(t, "S"); float64(mk.S) != s {
+				t.Errorf("S = %d, want %v", mk.S, s)
+			}
+			pWant, exact := ref.float(t, "p_exact")
+			if !exact {
+				pWant, _ = ref.float(t, "p_normal")
+				if pK, ok := ref.float(t, "p_k"); ok {
+					checkNull(t, "p (Kendall::MannKendall, single precision)", row.MannKendallP, pK, true, 1e-6)
+				}
+			}
+			checkNull(t, "p", row.MannKendallP, pWant, true, 1e-12)
+			wantTrend := TrendStable
+			if pWant < 0.05 && sen > 0 {
+				wantTrend = TrendRising
+			} else if pWant < 0.05 && sen < 0 {
+				wantTrend = TrendFalling
+			}
+			if row.Trend != Some(wantTrend) {
+				t.Errorf("trend = %v, want %s", row.Trend, wantTrend)
+			}
+		})
+	}
+}
+
+// TestExactMannKendallAgainstEnumeration checks the exact null distribution of S, from the inversion
+// counts, against all n! orderings of n distinct values, for every n it is used for.
+func TestExactMannKendallAgainstEnumeration(t *testing.T) {
+	for n := minMKValues; n <= maxExactMK; n++ {
+		pairs := n * (n - 1) / 2
+		counts := make([]int64, 2*pairs+1) // counts[S+pairs]
+		perm := make([]int64, n)
+		for i := range perm {
+			perm[i] = int64(i)
+		}
+		var total int64
+		permutations(perm, len(perm), func(p []int64) {
+			var s int
+			for i := range p {
+				for j := i + 1; j < len(p); j++ {
+					s += cmp.Compare(p[j], p[i])
+				}
+			}
+			counts[s+pairs]++
+			total++
+		})
+		for s := -pairs; s <= pairs; s++ {
+			var tail int64
+			for v := -pairs; v <= pairs; v++ {
+				if abs(v) >= abs(s) {
+					tail += counts[v+pairs]
+				}
+			}
+			want := float64(tail) / float64(total)
+			if got := exactMKP(n, int64(s)); got != want {
+				t.Errorf("n=%d S=%d: exact p = %v, enumeration gives %v", n, s, got, want)
+			}
+		}
+	}
+}
+
+// permutations calls visit with every ordering of p[:k] (Heap's algorithm).
+func permutations(p []int64, k int, visit func([]int64)) {
+	if k <= 1 {
+		visit(p)
+		return
+	}
+	for i := 0; i < k-1; i++ {
+		permutations(p, k-1, visit)
+		if k%2 == 0 {
+			p[i], p[k-1] = p[k-1], p[i]
+		} else {
+			p[0], p[k-1] = p[k-1], p[0]
+		}
+	}
+	permutations(p, k-1, visit)
+}
+
+func abs(a int) int {
+	if a < 0 {
+		return -a
+	}
+	return a
+}
+
+// TestMannKendallEdges checks the cases worked out by hand: the extreme orderings, whose exact
+// p-value is 2/n!, and constant series, where S is 0 for certain.
+func TestMannKendallEdges(t *testing.T) {
+	tests := []struct {
+		name    string
+		values  []int64
+		wantS   int64
+		wantTau Null[float64]
+		wantP   float64
+	}{
+		{"three rising", []int64{1, 2, 3}, 3, Some(1.0), 2.0 / 6},
+		{"four falling", []int64{9, 7, 5, 1}, -6, Some(-1.0), 2.0 / 24},
+		{"ten rising", []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 45, Some(1.0), 2.0 / 3628800},
+		{"constant", []int64{4, 4, 4, 4, 4}, 0, Null[float64]{}, 1},
+		{"no change overall", []int64{1, 3, 2}, 1, Some(1.0 / 3), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := mannKendall(tt.values, nil)
+			if got.S != tt.wantS || got.Tau.Valid != tt.wantTau.Valid || !near(got.Tau.V, tt.wantTau.V, 1e-15) || !near(got.P, tt.wantP, 1e-15) {
+				t.Errorf("mannKendall(%v) = %+v, want S=%d tau=%v p=%v", tt.values, got, tt.wantS, tt.wantTau, tt.wantP)
+			}
+		})
+	}
+}
+
+// TestSeriesMinimums checks which statistics a series has with few published values: slopes need 2,
+// the Mann-Kendall test and the trend need 3, and cagr needs time between the first non-zero value
+// and the last.
+func TestSeriesMinimums(t *testing.T) {
+	d := func(s string) schemas.Date {
+		v, err := schemas.ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		name                string
+		dates               []schemas.Date
+		values              []int64
+		cagr, slopes, mk    bool
+		wantCAGR, wantSlope float64
+	}{
+		{name: "no published value"},
+		{name: "one value", dates: []schemas.Date{d("2019-01-01")}, values: []int64{5}},
+		{name: "two values", dates: []schemas.Date{d("2019-01-01"), d("2020-01-01")}, values: []int64{5, 10},
+			cagr: true, slopes: true, wantCAGR: math.Pow(2, 365.2425/365) - 1, wantSlope: 5 * 365.2425 / 365},
+		{name: "zeros then one non-zero", dates: []schemas.Date{d("2019-01-01"), d("2019-02-01"), d("2019-03-01")},
+			values: []int64{0, 0, 7}, slopes: true, mk: true},
+		{name: "all zero", dates: []schemas.Date{d("2019-01-01"), d("2019-02-01"), d("2019-03-01")},
+			values: []int64{0, 0, 0}, slopes: true, mk: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var row SeriesRow
+			describeSeries(&row, tt.dates, tt.values, &seriesScratch{})
+			if row.NPeriods != int64(len(tt.values)) || row.FirstValue.Valid != (len(tt.values) > 0) {
+				t.Errorf("n = %d, first value %v", row.NPeriods, row.FirstValue)
+			}
+			if row.CAGR.Valid != tt.cagr || tt.cagr && !near(row.CAGR.V, tt.wantCAGR, 1e-14) {
+				t.Errorf("cagr = %v, want valid=%v %v", row.CAGR, tt.cagr, tt.wantCAGR)
+			}
+			if row.OLSSlope.Valid != tt.slopes || row.SenSlope.Valid != tt.slopes {
+				t.Errorf("slopes = %v, %v, want valid=%v", row.OLSSlope, row.SenSlope, tt.slopes)
+			}
+			if tt.wantSlope != 0 && (!near(row.OLSSlope.V, tt.wantSlope, 1e-14) || !near(row.SenSlope.V, tt.wantSlope, 1e-14)) {
+				t.Errorf("slopes = %v, %v, want %v", row.OLSSlope.V, row.SenSlope.V, tt.wantSlope)
+			}
+			if row.MannKendallP.Valid != tt.mk || row.Trend.Valid != tt.mk {
+				t.Errorf("Mann-Kendall p = %v, trend = %v, want valid=%v", row.MannKendallP, row.Trend, tt.mk)
+			}
+		})
+	}
+}
+
+// TestSelectKth checks the selection behind Sen's median against a full sort, on arrays with many
+// ties, sorted and reverse-sorted runs, every k.
+func TestSelectKth(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		values := rapid.SliceOfN(rapid.IntRange(-5, 5), 1, 60).Draw(t, "values")
+		order := rapid.IntRange(0, 2).Draw(t, "order")
+		a := make([]float64, len(values))
+		for i, x := range values {
+			a[i] = float64(x)
+		}
+		switch order {
+		case 1:
+			slices.Sort(a)
+		case 2:
+			slices.Sort(a)
+			slices.Reverse(a)
+		}
+		sorted := slices.Sorted(slices.Values(a))
+		k := rapid.IntRange(0, len(a)-1).Draw(t, "k")
+		work := slices.Clone(a)
+		if got := selectKth(work, k); got != sorted[k] {
+			t.Fatalf("selectKth(%v, %d) = %v, want %v", a, k, got, sorted[k])
+		}
+		for i, x := range work {
+			if i < k && x > sorted[k] || i > k && x < sorted[k] {
+				t.Fatalf("selectKth(%v, %d) left %v at %d: %v", a, k, x, i, work)
+			}
+		}
+	})
+}
