@@ -32,11 +32,7 @@ func KeyID(id uint64) string { return fmt.Sprintf("%016X", id) }
 // WritePublicKey writes key to path in minisign's public key format: an untrusted comment line and
 // the base64 key line.
 func WritePublicKey(path string, key minisign.PublicKey) error {
-	text, err := key.MarshalText()
-	if err != nil {
-		return fmt.Errorf("encoding public key: %w", err)
-	}
-	body := "untrusted comment: minisign public key " + KeyID(key.ID()) + "\n" + string(text) + "\n"
+	body := "untrusted comment: minisign public key " + KeyID(key.ID()) + "\n" + key.String() + "\n"
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		return fmt.Errorf("writing public key: %w", err)
 	}
