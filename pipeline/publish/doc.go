@@ -1,0 +1,11 @@
+// Package publish is the last stage of a build: it writes the protected tables and the figures derived
+// from them as a report folder (SPEC 5) — cells, trends, series and summary as Parquet for analysts,
+// report.md as a briefing for people, and manifest.json with the digest of every file — and swaps the
+// folder into place atomically, so that a reader sees either the previous publication or the new one,
+// never a mixture.
+//
+// The stage sees only a trend.Result, whose cells give no value when suppressed; it cannot publish what
+// the protection withheld. It also holds the readers an outsider's audit and a rebuild's verification
+// use (ReadManifest, ReadCells, CheckFiles, CompareFiles), written against an independent Parquet
+// library (parquet-go) so that the writer's mistakes are not repeated by the reader.
+package publish

@@ -1,0 +1,234 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/exposure-research/exposure/pipeline/protect"
+	"github.com/exposure-research/exposure/pipeline/trend"
+)
+
+// ReportFile is the name of the Markdown briefing in a report folder.
+const ReportFile = "report.md"
+
+// Options says where to publish and which software is publishing.
+type Options struct {
+	Out  string   // the report folder; replaced as a whole, its parent created if missing
+	Tool ToolInfo // recorded in the manifest and the report
+}
+
+// testHookFileWritten, when set by a test, is called after each file of the report is complete in the
+// temporary folder; an error it returns fails the build there, as a full disk or a crash would.
+var testHookFileWritten func(name string) error
+
+// Publish writes the report folder of a build (SPEC 5) and returns its manifest. Everything is
+// written into a temporary folder beside opts.Out and synced to stable storage before it replaces the
+// previous report in one step, so a failed or interrupted build leaves the previous report exactly as
+// it was. Temporary folders of earlier builds that were killed are removed first.
+func Publish(ctx context.Context, r *trend.Result, opts Options) (*Manifest, error) {
+	if r == nil || r.Protected == nil || r.Protected.Vocab == nil || r.Protected.Vocab.Geo == nil {
+		return nil, errors.New("publish: no protected result to publish")
+	}
+	if opts.Tool.Name == "" || opts.Tool.Version == "" {
+		return nil, errors.New("publish: the tool's name and version are required for the manifest")
+	}
+	if err := checkProtected(r.Protected); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	out := filepath.Clean(opts.Out)
+	base := filepath.Base(out)
+	if opts.Out == "" || base == "." || base == ".." || base == string(filepath.Separator) {
+		return nil, fmt.Errorf("publish: %q cannot be a report folder", opts.Out)
+	}
+	parent := filepath.Dir(out)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	if err := removeStale(parent, base); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, tempPrefix(base))
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.RemoveAll(tmp)
+		}
+	}()
+	// MkdirTemp makes a private folder; the report is for everyone who can read its parent.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	manifest, err := build(ctx, r, opts.Tool, tmp)
+	if err != nil {
+		return nil, fmt.Errorf("publish %s: %w", out, err)
+	}
+	if err := syncDir(tmp); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	if err := swapIntoPlace(tmp, out, exchange); err != nil {
+		return nil, fmt.Errorf("publish %s: %w", out, err)
+	}
+	committed = true
+	return manifest, nil
+}
+
+// build writes every file of the report into dir and returns the manifest, which it writes last.
+func build(ctx context.Context, r *trend.Result, tool ToolInfo, dir string) (*Manifest, error) {
+	p := r.Protected
+	var outputs []OutputInfo
+	done := func(info OutputInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		outputs = append(outputs, info)
+		if testHookFileWritten != nil {
+			return testHookFileWritten(info.File)
+		}
+		return nil
+	}
+	if err := done(writeCells(ctx, dir, p)); err != nil {
+		return nil, err
+	}
+	facts := newReportFacts(r)
+	if err := done(writeTrends(ctx, dir, r, facts.observe)); err != nil {
+		return nil, err
+	}
+	if err := done(writeSeries(ctx, dir, r)); err != nil {
+		return nil, err
+	}
+	if err := done(writeSummary(ctx, dir, r)); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := done(writeFile(dir, ReportFile, renderReport(facts, tool))); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(outputs, func(a, b OutputInfo) int { return strings.Compare(a.File, b.File) })
+	m := newManifest(p, tool, outputs)
+	data, err := encodeManifest(m)
+	if err != nil {
+		return nil, err
+	}
+	if err := done(writeFile(dir, ManifestFile, data)); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// newManifest describes the report: its provenance, the outputs and the protection's counts.
+func newManifest(p *protect.Result, tool ToolInfo, outputs []OutputInfo) *Manifest {
+	prov := p.Provenance
+	m := &Manifest{
+		Tool: tool,
+		Dataset: DatasetInfo{
+			ID:           prov.DatasetID,
+			Title:        prov.Title,
+			Licence:      prov.Licence,
+			ConfigSHA256: prov.ConfigSHA256,
+			Metrics:      []MetricInfo{},
+		},
+		Inputs:  []InputInfo{},
+		Outputs: outputs,
+		Protection: ProtectionInfo{
+			Parameters: Parameters{
+				MinContributors: prov.Parameters.MinContributors,
+				MinValue:        map[string]int64{},
+				PPercent:        prov.Parameters.PPercent,
+				Interval:        prov.Parameters.Interval,
+			},
+			Tables:     int64(p.Summary.Tables),
+			Cells:      int64(p.Summary.Cells),
+			Suppressed: int64(p.Summary.Suppressed),
+		},
+	}
+	for code, v := range prov.Parameters.MinValue {
+		m.Protection.Parameters.MinValue[code] = v
+	}
+	for _, id := range p.Vocab.MetricOrder() {
+		metric := p.Vocab.Metric(id)
+		m.Dataset.Metrics = append(m.Dataset.Metrics, MetricInfo{Code: metric.Code, Description: metric.Description, Unit: metric.Unit})
+	}
+	for _, in := range prov.Inputs {
+		m.Inputs = append(m.Inputs, InputInfo{File: in.File, Source: in.Source, SHA256: in.SHA256, KeyID: in.KeyID, Rows: in.Rows})
+	}
+	return m
+}
+
+// writeFile writes a non-tabular file of the report and syncs it; its manifest entry has no rows.
+// name is a slash-separated path inside the folder; a sub-folder is created and synced as needed.
+func writeFile(dir, name string, data []byte) (OutputInfo, error) {
+	if !isReportPath(name) {
+		return OutputInfo{}, fmt.Errorf("%q is not a path inside a report folder", name)
+	}
+	path := filepath.Join(dir, filepath.FromSlash(name))
+	sub := filepath.Dir(path)
+	if sub != dir {
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			return OutputInfo{}, fmt.Errorf("creating %s: %w", name, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return OutputInfo{}, fmt.Errorf("creating %s: %w", name, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && sub != dir {
+		err = syncDir(sub)
+	}
+	if err != nil {
+		return OutputInfo{}, fmt.Errorf("writing %s: %w", name, err)
+	}
+	return OutputInfo{File: name, SHA256: sha256Hex(data), Bytes: int64(len(data))}, nil
+}
+
+// checkProtected makes sure that every id in p is in its vocabulary and that tables and cells are in
+// the published order, so that the writers can neither index out of range nor publish rows out of order.
+func checkProtected(p *protect.Result) error {
+	v := p.Vocab
+	for i, t := range p.Tables {
+		if t == nil {
+			return fmt.Errorf("table %d is missing", i)
+		}
+		if int(t.Metric) >= v.NumMetrics() {
+			return fmt.Errorf("table %d (%s): metric id %d is not in the vocabulary", i, t.Period, t.Metric)
+		}
+		name := fmt.Sprintf("table %s %s", t.Period, v.Metric(t.Metric).Code)
+		if i > 0 {
+			prev := p.Tables[i-1]
+			if prev.Period > t.Period || prev.Period == t.Period && prev.Metric >= t.Metric {
+				return fmt.Errorf("%s: tables are not in (period, metric) order", name)
+			}
+		}
+		for j, c := range t.Cells {
+			if int(c.Geo) >= v.Geo.Len() || int(c.Org) > v.NumOrgs() {
+				return fmt.Errorf("%s: cell %d has an area or organization type outside the vocabulary", name, j)
+			}
+			if j > 0 {
+				prev := t.Cells[j-1]
+				if prev.Geo > c.Geo || prev.Geo == c.Geo && prev.Org >= c.Org {
+					return fmt.Errorf("%s: cell %d (%s %s) is out of order or repeated", name, j, v.Geo.Node(c.Geo).Code, v.Org(c.Org).Code)
+				}
+			}
+		}
+	}
+	return nil
+}
