@@ -51,6 +51,13 @@ var fixturePeriods = []string{"2019-01-01", "2019-02-01", "2019-03-01", "2019-04
 // hierarchies, some cells suppressed, and provenance with a caveat that needs escaping.
 func fixture(t testing.TB) *protect.Result {
 	t.Helper()
+	return fixtureMissingLast(t, "")
+}
+
+// fixtureMissingLast is fixture with no submission for the country absent in the last period, so that
+// the last period covers fewer countries than the one before.
+func fixtureMissingLast(t testing.TB, absent string) *protect.Result {
+	t.Helper()
 	v, err := schemas.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +109,9 @@ func fixture(t testing.TB) *protect.Result {
 			}
 			sums := map[key]int64{}
 			for _, l := range fixtureLeaves {
+				if l.country == absent && i == len(fixturePeriods)-1 {
+					continue
+				}
 				geo, ok1 := v.Geo.CountryByCode(l.country)
 				org, ok2 := v.OrgByCode(l.org)
 				if !ok1 || !ok2 {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/exposure-research/exposure/pipeline/protect"
+	"github.com/exposure-research/exposure/pipeline/publish/chart"
+	"github.com/exposure-research/exposure/pipeline/publish/datapackage"
 	"github.com/exposure-research/exposure/pipeline/trend"
 )
 
@@ -113,7 +115,34 @@ func build(ctx context.Context, r *trend.Result, tool ToolInfo, dir string) (*Ma
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	charts, err := chart.Render(r, chart.Options{Source: chart.DefaultSource(p.Provenance)})
+	if err != nil {
+		return nil, fmt.Errorf("drawing charts: %w", err)
+	}
+	for _, c := range charts {
+		if err := done(writeFile(dir, c.Name, c.Data)); err != nil {
+			return nil, err
+		}
+	}
+	facts.setCharts(charts)
 	if err := done(writeFile(dir, ReportFile, renderReport(facts, tool))); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(outputs, func(a, b OutputInfo) int { return strings.Compare(a.File, b.File) })
+	// The data package describes every file but the manifest, which in turn lists the data package.
+	var resources []datapackage.Resource
+	for _, o := range outputs {
+		res := datapackage.Resource{Path: o.File, Bytes: o.Bytes, SHA256: o.SHA256}
+		if o.Rows != nil {
+			res.Rows = *o.Rows
+		}
+		resources = append(resources, res)
+	}
+	descriptor, err := datapackage.Build(p.Provenance, p.Vocab, resources)
+	if err != nil {
+		return nil, fmt.Errorf("describing the data package: %w", err)
+	}
+	if err := done(writeFile(dir, datapackage.FileName, descriptor)); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(outputs, func(a, b OutputInfo) int { return strings.Compare(a.File, b.File) })

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,20 +52,24 @@ func publishFixture(t *testing.T, r *trend.Result) (string, *Manifest) {
 	return out, m
 }
 
-// readFolder returns every file of a folder with its bytes.
+// readFolder returns every file of a folder and its sub-folders with its bytes, by slash-separated path.
 func readFolder(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		files[filepath.ToSlash(rel)] = data
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	files := map[string][]byte{}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[e.Name()] = data
 	}
 	return files
 }
@@ -369,8 +374,8 @@ func TestDeterministic(t *testing.T) {
 	first, m1 := publishFixture(t, computed(t, fixture(t)))
 	second, m2 := publishFixture(t, computed(t, fixture(t)))
 	a, b := readFolder(t, first), readFolder(t, second)
-	if len(a) != 6 {
-		t.Fatalf("report folder has %d files, want 6", len(a))
+	if want := len(m1.Outputs) + 1; len(a) != want || len(a) < 13 {
+		t.Fatalf("report folder has %d files, want the %d of the manifest and the manifest, at least 13", len(a), want)
 	}
 	for name, data := range a {
 		if !bytes.Equal(data, b[name]) {
@@ -589,5 +594,40 @@ func TestWriteFileSubfolder(t *testing.T) {
 		if _, err := writeFile(dir, bad, nil); err == nil {
 			t.Errorf("writeFile accepted %q", bad)
 		}
+	}
+}
+
+// TestHeadlineCoverage checks that a world change between periods that cover different countries is
+// not presented as a change: the key figures mark it not comparable and say how many countries each
+// period covers.
+func TestHeadlineCoverage(t *testing.T) {
+	tests := []struct {
+		name          string
+		absent        string
+		notComparable bool
+		countries     string
+	}{
+		{"same countries", "", false, "| 5 |"},
+		{"a country missing in the latest period", "JP", true, "| 4 (was 5) |"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, _ := publishFixture(t, computed(t, fixtureMissingLast(t, tc.absent)))
+			data, err := os.ReadFile(filepath.Join(dir, ReportFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			report := string(data)
+			key := report[strings.Index(report, "## Key figures"):strings.Index(report, "## Top movers")]
+			if got := strings.Contains(key, "| n/c | n/c |"); got != tc.notComparable {
+				t.Errorf("change marked not comparable = %v, want %v\n%s", got, tc.notComparable, key)
+			}
+			if got := strings.Contains(key, "n/c not comparable:"); got != tc.notComparable {
+				t.Errorf("footnote present = %v, want %v", got, tc.notComparable)
+			}
+			if !strings.Contains(key, tc.countries) {
+				t.Errorf("key figures lack the country count %q\n%s", tc.countries, key)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/exposure-research/exposure/pipeline/protect"
+	"github.com/exposure-research/exposure/pipeline/publish/chart"
 	"github.com/exposure-research/exposure/pipeline/trend"
 	"github.com/exposure-research/exposure/schemas"
 )
@@ -19,6 +20,8 @@ const moversShown = 5
 const (
 	markSuppressed = "x"
 	markStructural = "–"
+	// markNotComparable replaces a change between periods that cover different countries.
+	markNotComparable = "n/c"
 )
 
 // reportFacts is what report.md says, gathered from the protected tables, the series and, as
@@ -28,6 +31,8 @@ type reportFacts struct {
 	r      *trend.Result
 	vocab  *schemas.Vocabulary
 	latest []*protect.Table // by MetricID: the metric's last table, nil if it has none
+	// previous is, by MetricID, the metric's table before the latest one, nil if it has none.
+	previous []*protect.Table
 	// headline is the world, all-types trend row of each metric's latest period, if there is one.
 	headline []*trend.TrendRow
 	// movers are the country, all-types trend rows of each metric's latest period with a published change.
@@ -35,6 +40,33 @@ type reportFacts struct {
 	// trendLabel is the series trend of the total over organization types, by metric and area.
 	trendLabel map[seriesKey]string
 	periods    []schemas.Date // the periods of the dataset, ascending
+	// charts are the report's figures, by metric and kind; set before the report is rendered.
+	charts map[chartKey]chart.File
+}
+
+type chartKey struct {
+	metric schemas.MetricID
+	kind   string
+}
+
+// setCharts records the charts the report links to.
+func (f *reportFacts) setCharts(files []chart.File) {
+	f.charts = map[chartKey]chart.File{}
+	for _, c := range files {
+		f.charts[chartKey{c.Metric, c.Kind}] = c
+	}
+}
+
+// writeChart links the chart of a metric and kind, with its caption, if there is one.
+func (f *reportFacts) writeChart(b *strings.Builder, metric schemas.MetricID, kind string) {
+	c, ok := f.charts[chartKey{metric, kind}]
+	if !ok {
+		return
+	}
+	fmt.Fprintf(b, "![%s](%s)\n\n", escapeText(c.Title), c.Name)
+	if c.Caption != "" {
+		fmt.Fprintf(b, "*%s*\n\n", escapeText(c.Caption))
+	}
 }
 
 type seriesKey struct {
@@ -48,11 +80,13 @@ func newReportFacts(r *trend.Result) *reportFacts {
 		r:          r,
 		vocab:      v,
 		latest:     make([]*protect.Table, v.NumMetrics()),
+		previous:   make([]*protect.Table, v.NumMetrics()),
 		headline:   make([]*trend.TrendRow, v.NumMetrics()),
 		movers:     make([][]trend.TrendRow, v.NumMetrics()),
 		trendLabel: map[seriesKey]string{},
 	}
 	for _, t := range r.Protected.Tables {
+		f.previous[t.Metric] = f.latest[t.Metric]
 		f.latest[t.Metric] = t // tables ascend by period
 		if n := len(f.periods); n == 0 || f.periods[n-1] != t.Period {
 			f.periods = append(f.periods, t.Period)
@@ -119,11 +153,16 @@ func (f *reportFacts) writeIntro(b *strings.Builder) {
 }
 
 // writeHeadlines writes the world total of every metric in its latest period, with the change since
-// the previous period where both are published.
+// the previous period where both are published and comparable. A world total is the sum of the
+// countries that have submissions in its period, so when a country that was reported before is
+// missing from the latest period, the change would mix a change of coverage with a change of exposure:
+// it is then not shown, and the countries column says why.
 func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 	b.WriteString("## Key figures\n\n")
-	b.WriteString("World totals over all organization types in the latest period of each metric, and the change since the previous period.\n\n")
+	b.WriteString("World totals over all organization types in the latest period of each metric, the number of countries " +
+		"they cover, and the change since the previous period.\n\n")
 	rows := [][]string{}
+	shrunk := false
 	for _, m := range f.vocab.MetricOrder() {
 		t := f.latest[m]
 		if t == nil {
@@ -134,19 +173,72 @@ func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 		if c, ok := findCell(t, f.vocab.Geo.WorldID(), schemas.OrgAll); ok {
 			value = cellText(c)
 		}
+		latest := f.countries(t)
+		coverage := formatCount(int64(len(latest)))
 		change, pct, since := "", "", "first period"
 		if h := f.headline[m]; h != nil {
 			since = h.PrevPeriod.String()
 			change, pct = changeText(h.AbsChange), pctText(h.PctChange)
+			if prev := f.previous[m]; prev != nil {
+				before := f.countries(prev)
+				if len(before) != len(latest) {
+					coverage = fmt.Sprintf("%s (was %s)", coverage, formatCount(int64(len(before))))
+				}
+				if !isSubset(before, latest) {
+					change, pct, shrunk = markNotComparable, markNotComparable, true
+				}
+			}
 		}
-		rows = append(rows, []string{escapeText(metric.Code), escapeText(metric.Unit), t.Period.String(), value, change, pct, since})
+		rows = append(rows, []string{escapeText(metric.Code), escapeText(metric.Unit), t.Period.String(), value, coverage, change, pct, since})
 	}
 	if len(rows) == 0 {
 		b.WriteString("No figures were published.\n\n")
 		return
 	}
-	writeTable(b, []string{"Metric", "Unit", "Period", "World", "Change", "% change", "Since"}, "lllrrrl", rows)
+	writeTable(b, []string{"Metric", "Unit", "Period", "World", "Countries", "Change", "% change", "Since"}, "lllrrrrl", rows)
 	writeSuppressedNote(b, rows)
+	if shrunk {
+		b.WriteString(markNotComparable + " not comparable: countries reported in the previous period are missing from the latest one, " +
+			"so the world totals of the two periods cover different countries. The country tables below compare like with like.\n\n")
+	}
+	if m, ok := f.firstMetric(); ok {
+		f.writeChart(b, m, chart.KindOverTime)
+	}
+}
+
+// firstMetric returns the first metric, in display order, that has a table.
+func (f *reportFacts) firstMetric() (schemas.MetricID, bool) {
+	for _, m := range f.vocab.MetricOrder() {
+		if f.latest[m] != nil {
+			return m, true
+		}
+	}
+	return 0, false
+}
+
+// countries returns the countries that have submissions in the table, in GeoID order.
+func (f *reportFacts) countries(t *protect.Table) []schemas.GeoID {
+	var out []schemas.GeoID
+	for _, c := range t.Cells {
+		if c.Org == schemas.OrgAll && f.vocab.Geo.Node(c.Geo).Level == schemas.Country {
+			out = append(out, c.Geo)
+		}
+	}
+	return out
+}
+
+// isSubset reports whether every element of a is in b; both are sorted.
+func isSubset(a, b []schemas.GeoID) bool {
+	j := 0
+	for _, x := range a {
+		for j < len(b) && b[j] < x {
+			j++
+		}
+		if j == len(b) || b[j] != x {
+			return false
+		}
+	}
+	return true
 }
 
 // writeMovers writes, per metric, the countries with the largest published absolute and percent
@@ -164,6 +256,7 @@ func (f *reportFacts) writeMovers(b *strings.Builder) {
 		shown = true
 		metric := f.vocab.Metric(m)
 		fmt.Fprintf(b, "### %s, %s to %s\n\n", escapeText(metric.Code), movers[0].PrevPeriod, movers[0].Period)
+		f.writeChart(b, m, chart.KindTopMovers)
 		byAbs := slices.Clone(movers)
 		slices.SortStableFunc(byAbs, func(x, y trend.TrendRow) int {
 			return cmp.Or(cmp.Compare(abs(y.AbsChange.V), abs(x.AbsChange.V)), cmp.Compare(x.Geo, y.Geo))
@@ -221,6 +314,10 @@ func (f *reportFacts) writeTables(b *strings.Builder) {
 		metric := f.vocab.Metric(m)
 		fmt.Fprintf(b, "### %s, %s\n\n", escapeText(metric.Code), t.Period)
 		fmt.Fprintf(b, "%s Unit: %s.\n\n", sentence(escapeText(metric.Description)), escapeText(metric.Unit))
+		f.writeChart(b, m, chart.KindLatest)
+		if first, _ := f.firstMetric(); m != first {
+			f.writeChart(b, m, chart.KindOverTime) // the first metric's is under Key figures
+		}
 		byGeo := map[schemas.GeoID][]protect.Cell{}
 		for _, c := range t.Cells {
 			byGeo[c.Geo] = append(byGeo[c.Geo], c)
