@@ -1,0 +1,291 @@
+package ingest
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"aead.dev/minisign"
+
+	"github.com/exposure-research/exposure/internal/signing"
+	"github.com/exposure-research/exposure/schemas"
+)
+
+// configCheck checks a decoded Config value by value, placing each message at the key's line in
+// dataset.yaml or at the override that set it.
+type configCheck struct {
+	cfg    *Config
+	pos    map[string]position
+	origin map[string]override
+	errs   *collector
+	root   *os.Root
+}
+
+// errAt reports a problem with the value at key path p.
+func (c *configCheck) errAt(p string, kind error, format string, args ...any) {
+	err := fail(kind, format, args...)
+	if o, ok := c.origin[p]; ok {
+		c.errs.add(&Error{File: o.origin, Field: o.name, Err: err})
+		return
+	}
+	at := c.pos[p]
+	c.errs.add(&Error{File: ConfigFile, Line: at.line, Column: at.column, Field: p, Err: err})
+}
+
+func (c *configCheck) check() *loadedConfig {
+	cfg := c.cfg
+	base, err := schemas.Default()
+	if err != nil {
+		c.errs.add(fmt.Errorf("loading the vocabularies: %w", err))
+		return nil
+	}
+	vocab, err := base.WithMetrics(cfg.Metrics)
+	if err != nil {
+		c.errAt("metrics", ErrConfig, "%v", err)
+		vocab = base
+	}
+	c.checkID("id", cfg.ID, "the dataset")
+	if strings.TrimSpace(cfg.Title) == "" {
+		c.errAt("title", ErrConfig, "the dataset needs a title")
+	}
+	keys := c.checkSources(vocab)
+	c.checkInputs()
+	c.checkProtection(vocab)
+	for i, caveat := range cfg.Caveats {
+		if strings.TrimSpace(caveat) == "" {
+			c.errAt(fmt.Sprintf("caveats[%d]", i), ErrConfig, "a caveat must not be empty")
+		}
+	}
+	return &loadedConfig{cfg: cfg, vocab: vocab, keys: keys}
+}
+
+// checkID checks an identifier that ends up in folder and file names.
+func (c *configCheck) checkID(p, id, what string) {
+	switch {
+	case id == "":
+		c.errAt(p, ErrConfig, "%s needs an id", what)
+	case len(id) > 100 || !safeName.MatchString(id):
+		c.errAt(p, ErrConfig, "%s is not a safe id: use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit", quote(id))
+	}
+}
+
+func (c *configCheck) checkSources(vocab *schemas.Vocabulary) map[string]minisign.PublicKey {
+	keys := map[string]minisign.PublicKey{}
+	if len(c.cfg.Sources) == 0 {
+		c.errAt("sources", ErrConfig, "the dataset needs at least one source")
+		return keys
+	}
+	firstAt := map[string]string{}
+	for i, s := range c.cfg.Sources {
+		p := fmt.Sprintf("sources[%d]", i)
+		c.checkID(p+".id", s.ID, "a source")
+		if first, dup := firstAt[s.ID]; dup && s.ID != "" {
+			c.errAt(p+".id", ErrConfig, "source id %s is used twice (first at %s)", quote(s.ID), c.where(first))
+		} else {
+			firstAt[s.ID] = p + ".id"
+		}
+		if strings.TrimSpace(s.Name) == "" {
+			c.errAt(p+".name", ErrConfig, "the source needs a display name")
+		}
+		if key, ok := c.checkKey(p+".key", s.Key); ok {
+			keys[s.ID] = key
+		}
+		for j, code := range s.Scope.Countries {
+			if _, ok := vocab.Geo.CountryByCode(code); !ok {
+				c.errAt(fmt.Sprintf("%s.scope.countries[%d]", p, j), ErrVocabulary, "%s", countryMessage(code))
+			}
+		}
+		for j, code := range s.Scope.Metrics {
+			if _, ok := vocab.MetricByCode(code); !ok {
+				c.errAt(fmt.Sprintf("%s.scope.metrics[%d]", p, j), ErrVocabulary, "%s", metricMessage(vocab, code))
+			}
+		}
+		from, to := s.Scope.Periods.From, s.Scope.Periods.To
+		fromDate, errFrom := schemas.ParseDate(from)
+		toDate, errTo := schemas.ParseDate(to)
+		if from != "" && errFrom != nil {
+			c.errAt(p+".scope.periods.from", ErrDate, "%s is not a date of the form YYYY-MM-DD", quote(from))
+		}
+		if to != "" && errTo != nil {
+			c.errAt(p+".scope.periods.to", ErrDate, "%s is not a date of the form YYYY-MM-DD", quote(to))
+		}
+		if errFrom == nil && errTo == nil && fromDate > toDate {
+			c.errAt(p+".scope.periods.to", ErrConfig, "the period range ends (%s) before it starts (%s)", to, from)
+		}
+	}
+	return keys
+}
+
+// where names the place of a key path for a message that refers to it.
+func (c *configCheck) where(p string) string {
+	if at, ok := c.pos[p]; ok {
+		return fmt.Sprintf("line %d", at.line)
+	}
+	return p
+}
+
+// checkKey reads a source's public key file.
+func (c *configCheck) checkKey(p, file string) (minisign.PublicKey, bool) {
+	if file == "" {
+		c.errAt(p, ErrConfig, "the source needs a public key file")
+		return minisign.PublicKey{}, false
+	}
+	rel, err := cleanRelPath(file)
+	if err != nil {
+		c.errAt(p, ErrUnsafePath, "%v", err)
+		return minisign.PublicKey{}, false
+	}
+	data, err := readInside(c.root, rel, maxKeyBytes)
+	if err != nil {
+		c.errs.add(c.wrapAt(p, err))
+		return minisign.PublicKey{}, false
+	}
+	key, err := parsePublicKey(data)
+	if err != nil {
+		c.errAt(p, ErrBadKey, "%s: %v", rel, err)
+		return minisign.PublicKey{}, false
+	}
+	return key, true
+}
+
+// wrapAt places an error that already carries its kind at key path p.
+func (c *configCheck) wrapAt(p string, err error) error {
+	at := c.pos[p]
+	return &Error{File: ConfigFile, Line: at.line, Column: at.column, Field: p, Err: err}
+}
+
+func (c *configCheck) checkInputs() {
+	if len(c.cfg.Inputs) == 0 {
+		c.errAt("inputs", ErrConfig, "the dataset needs at least one input")
+		return
+	}
+	sources := map[string]bool{}
+	for _, s := range c.cfg.Sources {
+		sources[s.ID] = true
+	}
+	firstAt := map[string]string{}
+	for i := range c.cfg.Inputs {
+		in := &c.cfg.Inputs[i]
+		p := fmt.Sprintf("inputs[%d]", i)
+		switch {
+		case in.Source == "":
+			c.errAt(p+".source", ErrConfig, "the input needs the id of the source that signed it")
+		case !sources[in.Source]:
+			c.errAt(p+".source", ErrConfig, "unknown source %s (the sources are: %s)", quote(in.Source), strings.Join(sourceIDs(c.cfg.Sources), ", "))
+		}
+		if in.File == "" {
+			c.errAt(p+".file", ErrConfig, "the input needs a file")
+			continue
+		}
+		rel, err := cleanRelPath(in.File)
+		if err != nil {
+			c.errAt(p+".file", ErrUnsafePath, "%v", err)
+			continue
+		}
+		if first, dup := firstAt[rel]; dup {
+			c.errAt(p+".file", ErrConfig, "%s is listed twice (first at %s)", rel, c.where(first))
+			continue
+		}
+		firstAt[rel] = p + ".file"
+		if formatOf(rel) == "" {
+			c.errAt(p+".file", ErrConfig, "%s: an input is a .csv or a .parquet file", rel)
+			continue
+		}
+		f, _, err := openInside(c.root, rel)
+		if err != nil {
+			c.errs.add(c.wrapAt(p+".file", err))
+			continue
+		}
+		f.Close()
+		// The canonical form is what InputFile and every message print.
+		in.File = rel
+	}
+}
+
+// formatOf returns "csv" or "parquet" from an input's file name, or "" for anything else.
+func formatOf(rel string) string {
+	switch {
+	case strings.HasSuffix(rel, ".csv"):
+		return "csv"
+	case strings.HasSuffix(rel, ".parquet"):
+		return "parquet"
+	}
+	return ""
+}
+
+func sourceIDs(sources []Source) []string {
+	ids := make([]string, len(sources))
+	for i, s := range sources {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+func (c *configCheck) checkProtection(vocab *schemas.Vocabulary) {
+	pr := c.cfg.Protection
+	if pr.MinContributors < 1 {
+		c.errAt("protection.min_contributors", ErrConfig, "must be at least 1, got %d", pr.MinContributors)
+	}
+	// Written as the negation of the valid range so that NaN is refused too.
+	if !(pr.Interval > 0 && pr.Interval < 1) {
+		c.errAt("protection.interval", ErrConfig, "must be more than 0 and less than 1 (a fraction of the value), got %v", pr.Interval)
+	}
+	if !(pr.PPercent >= 0 && pr.PPercent < 100) {
+		c.errAt("protection.p_percent", ErrConfig, "must be at least 0 and less than 100, got %v", pr.PPercent)
+	}
+	for _, code := range sortedCodes(pr.MinValue) {
+		p := "protection.min_value." + code
+		if _, ok := vocab.MetricByCode(code); !ok {
+			c.errAt(p, ErrVocabulary, "%s", metricMessage(vocab, code))
+		}
+		if n := pr.MinValue[code]; n < 0 {
+			c.errAt(p, ErrConfig, "must be at least 0, got %d", n)
+		}
+	}
+}
+
+func sortedCodes(m map[string]int64) []string {
+	codes := make([]string, 0, len(m))
+	for k := range m {
+		codes = append(codes, k)
+	}
+	sort.Strings(codes)
+	return codes
+}
+
+// countryMessage explains why code is not an ISO 3166-1 alpha-2 country code.
+func countryMessage(code string) string {
+	switch {
+	case code == "UK":
+		return `"UK" is not an ISO 3166-1 alpha-2 country code; the United Kingdom is "GB"`
+	case strings.ToUpper(code) != code && len(code) == 2:
+		return fmt.Sprintf("%s is not an ISO 3166-1 alpha-2 country code; codes are upper case (%s)", quote(code), quote(strings.ToUpper(code)))
+	}
+	return fmt.Sprintf("%s is not an ISO 3166-1 alpha-2 country code", quote(code))
+}
+
+// metricMessage explains why code is not a metric of the vocabulary.
+func metricMessage(vocab *schemas.Vocabulary, code string) string {
+	return fmt.Sprintf("%s is not a metric (known: %s)", quote(code), strings.Join(metricCodes(vocab), ", "))
+}
+
+// orgMessage explains why code is not an organization type.
+func orgMessage(vocab *schemas.Vocabulary, code string) string {
+	codes := make([]string, 0, vocab.NumOrgs())
+	for id := 1; id <= vocab.NumOrgs(); id++ {
+		codes = append(codes, vocab.Org(schemas.OrgID(id)).Code)
+	}
+	return fmt.Sprintf("%s is not an organization type (known: %s)", quote(code), strings.Join(codes, ", "))
+}
+
+func metricCodes(vocab *schemas.Vocabulary) []string {
+	codes := make([]string, vocab.NumMetrics())
+	for i := range codes {
+		codes[i] = vocab.Metric(schemas.MetricID(i)).Code
+	}
+	return codes
+}
+
+// keyIDOf formats a key id for messages and the manifest.
+func keyIDOf(id uint64) string { return signing.KeyID(id) }
