@@ -1,0 +1,90 @@
+// Package pipeline wires the stages of a build in the order the data flows:
+//
+//	ingest.Load -> protect.Protect -> trend.Compute -> publish.Publish
+//
+// Each stage takes the previous stage's typed result and nothing else, so the trend and publish
+// stages cannot see an unprotected value. Nothing else lives here: the stages are packages of their
+// own, and the command line (cmd/exposure) only parses flags and calls Run or Verify.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/exposure-research/exposure/pipeline/ingest"
+	"github.com/exposure-research/exposure/pipeline/protect"
+	"github.com/exposure-research/exposure/pipeline/publish"
+	"github.com/exposure-research/exposure/pipeline/trend"
+)
+
+// ToolName and Version identify the software in every manifest. Version changes with every release
+// whose outputs differ, so that a rebuild years later knows which release to run.
+const (
+	ToolName = "exposure"
+	Version  = "0.1.0"
+)
+
+// Config is what a build needs: the dataset folder, where to publish, and the stages' options.
+type Config struct {
+	Dataset string          // the dataset folder (SPEC 3)
+	Out     string          // the report folder to publish into (replaced atomically)
+	Workers int             // tables protected in parallel; 0 means GOMAXPROCS
+	Ingest  ingest.Options  // overrides, error limits
+	Publish publish.Options // filled by Run where empty: Out and Tool
+}
+
+// Run builds and publishes one dataset: it verifies and validates the inputs, protects every table
+// and proves it with the exact audit, derives the trends from the published values, and publishes the
+// report folder atomically. On any error nothing is published and the previous report is untouched.
+func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
+	ds, err := ingest.Load(ctx, cfg.Dataset, cfg.Ingest)
+	if err != nil {
+		return nil, err
+	}
+	protected, err := protect.Protect(ctx, ds, protect.Options{Workers: cfg.Workers})
+	if err != nil {
+		return nil, fmt.Errorf("protecting %s: %w", cfg.Dataset, err)
+	}
+	trends, err := trend.Compute(ctx, protected)
+	if err != nil {
+		return nil, fmt.Errorf("computing trends: %w", err)
+	}
+	opts := cfg.Publish
+	opts.Out = cfg.Out
+	if opts.Tool.Name == "" {
+		opts.Tool = publish.ToolInfo{Name: ToolName, Version: Version}
+	}
+	manifest, err := publish.Publish(ctx, trends, opts)
+	if err != nil {
+		return nil, fmt.Errorf("publishing %s: %w", cfg.Out, err)
+	}
+	return manifest, nil
+}
+
+// Verify rebuilds the dataset into a temporary folder and compares the result with the manifest of
+// the published report folder: every output's bytes and digest, and the inputs' digests. It returns
+// one line per difference; none means the publication is exactly what the signed inputs give.
+func Verify(ctx context.Context, cfg Config, reportDir string) ([]string, error) {
+	published, err := publish.ReadManifest(reportDir)
+	if err != nil {
+		return nil, err
+	}
+	scratch, err := os.MkdirTemp("", "exposure-verify-")
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	defer os.RemoveAll(scratch)
+	cfg.Out = filepath.Join(scratch, "report")
+	rebuilt, err := Run(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding %s: %w", cfg.Dataset, err)
+	}
+	diffs := publish.CompareManifests(published, rebuilt)
+	fileDiffs, err := publish.CompareFiles(reportDir, cfg.Out, rebuilt)
+	if err != nil {
+		return nil, err
+	}
+	return append(diffs, fileDiffs...), nil
+}
