@@ -1,0 +1,151 @@
+package protect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/exposure-research/exposure/pipeline/ingest"
+)
+
+// Options tunes how Protect runs; no option changes its result.
+type Options struct {
+	Workers int // tables protected in parallel; 0 means GOMAXPROCS
+}
+
+// Protect applies the disclosure rules of SPEC 4 to every table of ds: it marks the sensitive cells,
+// adds secondary suppressions until every sensitive cell is protected (singletons included), and
+// proves the result with an exact audit against the true values before returning it. The tables are
+// independent and are protected in parallel; the result is the same for any worker count and any
+// order of tables and leaves. If any table fails, Protect returns the errors of all failing tables
+// (in table order) and no Result.
+func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, error) {
+	if ds == nil || ds.Config == nil || ds.Vocab == nil {
+		return nil, errors.New("protect: dataset has no configuration or vocabulary")
+	}
+	r, err := newRules(ds.Config.Protection, ds.Vocab)
+	if err != nil {
+		return nil, fmt.Errorf("protect: %w", err)
+	}
+	lay := newLayout(ds.Vocab)
+	tables := append([]*ingest.Table(nil), ds.Tables...)
+	if slices.Contains(tables, nil) {
+		return nil, errors.New("protect: dataset has a nil table")
+	}
+	sort.SliceStable(tables, func(i, j int) bool {
+		a, b := tables[i], tables[j]
+		return a.Period < b.Period || (a.Period == b.Period && a.Metric < b.Metric)
+	})
+	for i := 1; i < len(tables); i++ {
+		if tables[i].Period == tables[i-1].Period && tables[i].Metric == tables[i-1].Metric {
+			return nil, fmt.Errorf("protect: two tables for %s %s", tables[i].Period, metricCode(ds.Vocab, tables[i].Metric))
+		}
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = max(1, min(workers, len(tables)))
+	out := make([]*Table, len(tables))
+	errs := make([]error, len(tables))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pr := newProtector(lay, r)
+			for i := range jobs {
+				out[i], errs[i] = pr.protectOne(tables[i])
+			}
+		}()
+	}
+feed:
+	for i := range tables {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("protect: %w", err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("protect: %w", err)
+	}
+	res := &Result{
+		Vocab: ds.Vocab,
+		Provenance: Provenance{
+			DatasetID:    ds.Config.ID,
+			Title:        ds.Config.Title,
+			Licence:      ds.Config.Licence,
+			ConfigSHA256: ds.Config.SHA256,
+			Sources:      append([]ingest.Source(nil), ds.Config.Sources...),
+			Inputs:       append([]ingest.InputFile(nil), ds.Inputs...),
+			Parameters:   ds.Config.Protection,
+			Caveats:      append([]string(nil), ds.Config.Caveats...),
+		},
+		Tables: out,
+	}
+	res.Summary.Tables = len(out)
+	for _, t := range out {
+		res.Summary.Cells += len(t.Cells)
+		for _, c := range t.Cells {
+			if c.Suppressed() {
+				res.Summary.Suppressed++
+			}
+		}
+	}
+	return res, nil
+}
+
+// protectOne protects one table and proves it with the exact audit against the true values.
+func (pr *protector) protectOne(t *ingest.Table) (*Table, error) {
+	p, err := pr.b.makeProblem(t)
+	if err != nil {
+		return nil, err
+	}
+	pat, err := pr.protectTable(p)
+	if err != nil {
+		return nil, err
+	}
+	if findings := pr.attack(p, pat.suppressed, true); len(findings) > 0 {
+		rep := &AuditReport{Vocab: pr.lay.vocab}
+		var msgs []string
+		for _, f := range findings {
+			msgs = append(msgs, rep.cellName(f.Period, f.Metric, f.Cell)+": "+f.Problem)
+		}
+		return nil, fmt.Errorf("%s: the exact audit of the suppression pattern failed: %s", p.name(pr.lay.vocab), strings.Join(msgs, "; "))
+	}
+	out := &Table{Period: p.period, Metric: p.metric, Cells: make([]Cell, len(p.cells))}
+	for i, c := range p.cells {
+		if pat.suppressed[i] {
+			out.Cells[i] = SuppressedCell(c.key.Geo, c.key.Org)
+		} else {
+			out.Cells[i] = PublishedCell(c.key.Geo, c.key.Org, c.value)
+		}
+	}
+	return out, nil
+}
+
+// SuppressedByMetric returns the number of suppressed cells of each metric over all periods, indexed
+// by MetricID, for the report's methodology section.
+func (r *Result) SuppressedByMetric() []int {
+	counts := make([]int, r.Vocab.NumMetrics())
+	for _, t := range r.Tables {
+		for _, c := range t.Cells {
+			if c.Suppressed() {
+				counts[t.Metric]++
+			}
+		}
+	}
+	return counts
+}
