@@ -389,6 +389,17 @@ func overTimeCaption(metric schemas.Metric, lines []line, first, last schemas.Da
 	if len(gaps) > 0 {
 		fmt.Fprintf(&b, " Values that are withheld to protect small counts or not reported are gaps, not zeros: %s.", nameSome(gaps))
 	}
+	var narrower []string
+	for _, l := range lines {
+		for _, p := range l.Points {
+			if p.Narrower && p.State == cellPublished {
+				narrower = append(narrower, fmt.Sprintf("%s %s", l.Name, p.Period))
+			}
+		}
+	}
+	if len(narrower) > 0 {
+		fmt.Fprintf(&b, " Not joined to the period before, because fewer countries were reported: %s.", nameSome(narrower))
+	}
 	return b.String()
 }
 

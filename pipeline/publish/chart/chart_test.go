@@ -425,3 +425,43 @@ func TestRenderRejects(t *testing.T) {
 		t.Error("Render accepted a nil result")
 	}
 }
+
+// TestOverTimeCoverageBreak checks that a total is not joined across periods when countries it
+// covered drop out: the world of a US-only period is not the world of the period before.
+func TestOverTimeCoverageBreak(t *testing.T) {
+	tests := []struct {
+		name     string
+		last     string // leaves of the third period
+		segments []int  // lengths of the world line's segments
+		caption  bool   // the caption names the break
+	}{
+		{"same countries", "DE:hospital=120 US:hospital=52", []int{3}, false},
+		{"a country added", "DE:hospital=120 FR:hospital=9 US:hospital=52", []int{3}, false},
+		{"a country dropped", "US:hospital=52", []int{2, 1}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := build(t,
+				tableSpec{"2019-01-01", "exposed_systems", "DE:hospital=100 US:hospital=50", ""},
+				tableSpec{"2019-02-01", "exposed_systems", "DE:hospital=110 US:hospital=51", ""},
+				tableSpec{"2019-03-01", "exposed_systems", tc.last, ""},
+			)
+			m, _ := r.Protected.Vocab.MetricByCode("exposed_systems")
+			world := overTimeLines(r.Protected.Vocab, metricTables(r.Protected)[m])[0]
+			var lengths []int
+			for _, seg := range world.segments() {
+				lengths = append(lengths, len(seg))
+			}
+			if !slices.Equal(lengths, tc.segments) {
+				t.Errorf("world segments = %v, want %v", lengths, tc.segments)
+			}
+			files, err := Render(r, Options{Source: "Source: test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(files[0].Caption, "fewer countries were reported: World 2019-03-01"); got != tc.caption {
+				t.Errorf("caption names the break = %v, want %v: %s", got, tc.caption, files[0].Caption)
+			}
+		})
+	}
+}

@@ -59,6 +59,10 @@ type point struct {
 	Period schemas.Date
 	Value  int64
 	State  cellState
+	// Narrower is set when countries that the area's total covered in the line's previous period
+	// have no submission in this one: the two totals count different countries, so the line is not
+	// drawn between them (the key figures of report.md make the same call).
+	Narrower bool
 }
 
 // line is the series of one area (organization type all) over a metric's periods.
@@ -74,6 +78,10 @@ func (l line) segments() [][]point {
 	var segs [][]point
 	var cur []point
 	for _, p := range l.Points {
+		if p.Narrower && len(cur) > 0 {
+			segs = append(segs, cur)
+			cur = nil
+		}
 		if p.State != cellPublished {
 			if len(cur) > 0 {
 				segs = append(segs, cur)
@@ -96,9 +104,13 @@ func overTimeLines(vocab *schemas.Vocabulary, tables []*protect.Table) []line {
 	geo := vocab.Geo
 	seriesOf := func(id schemas.GeoID) line {
 		l := line{Geo: id, Name: geo.Node(id).Name}
-		for _, t := range tables {
+		var before []schemas.GeoID
+		for i, t := range tables {
 			v, st := lookup(t, id, schemas.OrgAll)
-			l.Points = append(l.Points, point{Period: t.Period, Value: v, State: st})
+			covered := countriesUnder(geo, t, id)
+			narrower := i > 0 && !containsAll(covered, before)
+			l.Points = append(l.Points, point{Period: t.Period, Value: v, State: st, Narrower: narrower})
+			before = covered
 		}
 		return l
 	}
@@ -124,6 +136,35 @@ func overTimeLines(vocab *schemas.Vocabulary, tables []*protect.Table) []line {
 		lines = append(lines, regions[i].line)
 	}
 	return lines
+}
+
+// countriesUnder returns, in GeoID order, the countries at or below area that have a submission
+// (a cell of organization type all) in the table.
+func countriesUnder(geo *schemas.Geography, t *protect.Table, area schemas.GeoID) []schemas.GeoID {
+	var out []schemas.GeoID
+	for _, c := range t.Cells {
+		if c.Org != schemas.OrgAll || geo.Node(c.Geo).Level != schemas.Country {
+			continue
+		}
+		if c.Geo == area || slices.Contains(geo.Ancestors(c.Geo), area) {
+			out = append(out, c.Geo)
+		}
+	}
+	return out
+}
+
+// containsAll reports whether every element of sub is in set; both are sorted.
+func containsAll(set, sub []schemas.GeoID) bool {
+	i := 0
+	for _, x := range sub {
+		for i < len(set) && set[i] < x {
+			i++
+		}
+		if i == len(set) || set[i] != x {
+			return false
+		}
+	}
+	return true
 }
 
 // lastPublished returns the line's last published value.
