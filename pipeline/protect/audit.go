@@ -315,9 +315,9 @@ func (nw *network) feasible() (int32, bool) {
 		dst := int32(-1)
 		for i := 0; i < len(q) && dst < 0; i++ {
 			n := q[i]
-			for _, a := range nw.adj[nw.adjStart[n]:nw.freeEnd[n]] {
-				next, fwd := nw.step(n, a)
-				if nw.seen[next] == nw.epoch || (!fwd && nw.y[a] == 0) {
+			for _, h := range nw.adj[nw.adjStart[n]:nw.freeEnd[n]] {
+				a, next := h.arc, h.next
+				if nw.seen[next] == nw.epoch || (!h.fwd && nw.y[a] == 0) {
 					continue
 				}
 				nw.seen[next] = nw.epoch

@@ -25,7 +25,7 @@ type network struct {
 	free       []bool  // suppressed arcs; change only through setFree
 	adjStart   []int32 // CSR adjacency: arcs at node n are adj[adjStart[n]:adjStart[n+1]],
 	freeEnd    []int32 // the free ones first, in adj[adjStart[n]:freeEnd[n]], so searches skip the rest
-	adj        []int32
+	adj        []halfArc
 	pos        []int32 // position of arc a in its tail's list (2a) and its head's list (2a+1)
 	avoid      []bool  // arcs a witness should use only when it must: cells with a single contributor
 
@@ -39,6 +39,16 @@ type network struct {
 	mark    []uint32
 	markGen uint32
 	path    []int32
+}
+
+// halfArc is an arc as seen from one of its nodes. It carries the node at the other end and the
+// direction, so that the searches' inner loops step across an arc without reading its tail and
+// head: on the 1,000,000-row synthetic dataset this took augment, the largest part of a build's CPU
+// time, from 4.05 to 3.38 s (pprof, one run each).
+type halfArc struct {
+	arc  int32 // the cell
+	next int32 // the node at the other end
+	fwd  bool  // the arc leaves this node: stepping across it goes along it
 }
 
 type heapItem struct {
@@ -74,16 +84,19 @@ func (nw *network) load(tail, head []int32, x []int64) {
 	for i := 1; i < len(nw.adjStart); i++ {
 		nw.adjStart[i] += nw.adjStart[i-1]
 	}
-	nw.adj = growI32(nw.adj, 2*m)
+	if cap(nw.adj) < 2*m {
+		nw.adj = make([]halfArc, 2*m)
+	}
+	nw.adj = nw.adj[:2*m]
 	nw.pos = growI32(nw.pos, 2*m)
 	copy(nw.freeEnd, nw.adjStart)
 	fill := nw.freeEnd // used as fill pointers, then reset: no arc is free yet
 	for a := 0; a < m; a++ {
 		nw.pos[2*a] = fill[tail[a]]
-		nw.adj[fill[tail[a]]] = int32(a)
+		nw.adj[fill[tail[a]]] = halfArc{arc: int32(a), next: head[a], fwd: true}
 		fill[tail[a]]++
 		nw.pos[2*a+1] = fill[head[a]]
-		nw.adj[fill[head[a]]] = int32(a)
+		nw.adj[fill[head[a]]] = halfArc{arc: int32(a), next: tail[a]}
 		fill[head[a]]++
 	}
 	copy(nw.freeEnd, nw.adjStart)
@@ -106,12 +119,12 @@ func (nw *network) setFree(a int32, free bool) {
 		}
 		p := nw.pos[2*int(a)+end]
 		b := nw.adj[q]
-		nw.adj[p], nw.adj[q] = b, a
+		nw.adj[p], nw.adj[q] = b, nw.adj[p]
 		nw.pos[2*int(a)+end] = q
-		if nw.tail[b] == n {
-			nw.pos[2*int(b)] = p
+		if b.fwd { // b leaves n: n is its tail
+			nw.pos[2*int(b.arc)] = p
 		} else {
-			nw.pos[2*int(b)+1] = p
+			nw.pos[2*int(b.arc)+1] = p
 		}
 	}
 }
@@ -157,14 +170,6 @@ func (nw *network) support(dst []int32) []int32 {
 	return dst
 }
 
-// step returns the node across arc a from n and whether the step is forward (along the arc).
-func (nw *network) step(n, a int32) (int32, bool) {
-	if nw.tail[a] == n {
-		return nw.head[a], true
-	}
-	return nw.tail[a], false
-}
-
 // augment finds a shortest augmenting path from src to dst over free arcs other than ex1 and ex2
 // (Edmonds-Karp), and with avoid set also other than the arcs marked to avoid, and pushes
 // min(path capacity, need) along it. It returns the amount pushed (0 when there is no path) and
@@ -176,12 +181,12 @@ func (nw *network) augment(src, dst, ex1, ex2 int32, need int64, avoid bool) (in
 	found := false
 	for i := 0; i < len(q) && !found; i++ {
 		n := q[i]
-		for _, a := range nw.adj[nw.adjStart[n]:nw.freeEnd[n]] {
+		for _, h := range nw.adj[nw.adjStart[n]:nw.freeEnd[n]] {
+			a, next := h.arc, h.next
 			if a == ex1 || a == ex2 || (avoid && nw.avoid[a]) {
 				continue
 			}
-			next, fwd := nw.step(n, a)
-			if nw.seen[next] == nw.epoch || (!fwd && nw.y[a] == 0) {
+			if nw.seen[next] == nw.epoch || (!h.fwd && nw.y[a] == 0) {
 				continue
 			}
 			nw.seen[next] = nw.epoch
@@ -284,11 +289,11 @@ func (nw *network) cheapestPath(src, dst, ex1, ex2 int32, need int64, weight []i
 			found = true
 			break
 		}
-		for _, a := range nw.adj[nw.adjStart[n]:nw.adjStart[n+1]] {
+		for _, half := range nw.adj[nw.adjStart[n]:nw.adjStart[n+1]] {
+			a, next, fwd := half.arc, half.next, half.fwd
 			if a == ex1 || a == ex2 || (!nw.free[a] && nw.x[a] == 0) {
 				continue
 			}
-			next, fwd := nw.step(n, a)
 			if !fwd && nw.y[a] == 0 {
 				continue
 			}

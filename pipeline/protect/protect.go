@@ -16,6 +16,13 @@ import (
 // Options tunes how Protect runs; no option changes its result.
 type Options struct {
 	Workers int // tables protected in parallel; 0 means GOMAXPROCS
+
+	// ConsumeInput lets Protect drop each table's leaves from the dataset (Table.Leaves = nil) as
+	// soon as the table is protected, so that the memory of the leaves is returned while the result
+	// grows; the dataset's tables are empty afterwards. A build that has no further use for the
+	// dataset sets it: at 10,000,000 rows the leaves are about 400 MB and the result about 200 MB,
+	// which otherwise are both alive at the end of the stage.
+	ConsumeInput bool
 }
 
 // Protect applies the disclosure rules of SPEC 4 to every table of ds: it marks the sensitive cells,
@@ -62,6 +69,9 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 			pr := newProtector(lay, r)
 			for i := range jobs {
 				out[i], errs[i] = pr.protectOne(tables[i])
+				if opts.ConsumeInput {
+					tables[i].Leaves = nil
+				}
 			}
 		}()
 	}

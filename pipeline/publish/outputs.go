@@ -42,6 +42,11 @@ func writeCells(ctx context.Context, dir string, p *protect.Result) (OutputInfo,
 	return w.close()
 }
 
+// writeCellsOf writes cells.parquet of the protected result behind r.
+func writeCellsOf(ctx context.Context, dir string, r *trend.Result) (OutputInfo, error) {
+	return writeCells(ctx, dir, r.Protected)
+}
+
 // writeTrends writes trends.parquet from the rows r.Trends produces, one at a time, and shows each row
 // to observe (the report's collector) as it goes, so the rows are produced once and never all held.
 func writeTrends(ctx context.Context, dir string, r *trend.Result, observe func(trend.TrendRow)) (OutputInfo, error) {

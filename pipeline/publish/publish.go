@@ -99,18 +99,40 @@ func build(ctx context.Context, r *trend.Result, tool ToolInfo, dir string) (*Ma
 		}
 		return nil
 	}
-	if err := done(writeCells(ctx, dir, p)); err != nil {
-		return nil, err
-	}
+	// trends.parquet, streamed from the trend stage, is half of the Parquet work; the other three
+	// files are written beside it, so that a second core shortens the stage by the time of cells.parquet
+	// (1,000,000 rows: 1.4 of 3.4 s of CPU). Each file is written by one goroutine from data that no
+	// one changes, so its bytes do not depend on the scheduling.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var others [3]OutputInfo
+	othersErr := make(chan error, 1)
+	go func() {
+		var err error
+		for i, write := range []func(context.Context, string, *trend.Result) (OutputInfo, error){writeCellsOf, writeSeries, writeSummary} {
+			if others[i], err = write(ctx, dir, r); err != nil {
+				cancel() // the build has failed: trends.parquet need not be finished
+				break
+			}
+		}
+		othersErr <- err
+	}()
 	facts := newReportFacts(r)
-	if err := done(writeTrends(ctx, dir, r, facts.observe)); err != nil {
+	trendsInfo, err := writeTrends(ctx, dir, r, facts.observe)
+	if err != nil {
+		cancel()
+		if othersErr := <-othersErr; othersErr != nil && !errors.Is(othersErr, context.Canceled) {
+			return nil, othersErr // the cause; trends.parquet stopped because of it
+		}
 		return nil, err
 	}
-	if err := done(writeSeries(ctx, dir, r)); err != nil {
+	if err := <-othersErr; err != nil {
 		return nil, err
 	}
-	if err := done(writeSummary(ctx, dir, r)); err != nil {
-		return nil, err
+	for _, info := range append(others[:1:1], trendsInfo, others[1], others[2]) {
+		if err := done(info, nil); err != nil {
+			return nil, err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

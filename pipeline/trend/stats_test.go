@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -333,4 +334,53 @@ func TestSelectKth(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestKendallSMatchesPairs checks the O(n log n) score against its definition, the sum over every two
+// values of the sign of their difference, on random series with and without ties.
+func TestKendallSMatchesPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 500 {
+		n := rng.IntN(80)
+		values := make([]int64, n)
+		spread := int64(1 + rng.IntN(1000))
+		for i := range values {
+			values[i] = rng.Int64N(spread)
+		}
+		var want int64
+		for i, a := range values {
+			for _, b := range values[i+1:] {
+				want += int64(cmp.Compare(b, a))
+			}
+		}
+		sorted := slices.Sorted(slices.Values(values))
+		if got := kendallS(values, sorted, make([]int64, n+1)); got != want {
+			t.Fatalf("trial %d: kendallS(%v) = %d, want %d", trial, values, got, want)
+		}
+	}
+}
+
+// TestMiddleIsOrderStatistics checks middle against a full sort on arrays large enough for the
+// sampled bracket, with many ties, with values sorted (a sample that brackets badly) and at random.
+func TestMiddleIsOrderStatistics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 60 {
+		m := 16*1024 + rng.IntN(100_000)
+		a := make([]float64, m)
+		for i := range a {
+			switch trial % 3 {
+			case 0:
+				a[i] = rng.NormFloat64()
+			case 1:
+				a[i] = float64(rng.IntN(50))
+			default:
+				a[i] = float64(i)
+			}
+		}
+		want := slices.Sorted(slices.Values(a))
+		lower, upper := middle(a, nil)
+		if lower != want[m/2-1] || upper != want[m/2] {
+			t.Fatalf("trial %d (m = %d): middle = %v, %v, want %v, %v", trial, m, lower, upper, want[m/2-1], want[m/2])
+		}
+	}
 }
