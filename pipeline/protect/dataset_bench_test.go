@@ -1,0 +1,67 @@
+package protect
+
+import (
+	"context"
+	"flag"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/exposure-research/exposure/internal/synth"
+	"github.com/exposure-research/exposure/pipeline/ingest"
+)
+
+var synthPeriods = flag.Int("protect.periods", 4, "weekly periods of the synthetic dataset of BenchmarkProtectSynthetic (63 gives about 1,000,000 rows)")
+
+// BenchmarkProtectSynthetic protects every table of a synthetic dataset (exposure synth: all 249
+// countries, every organization type and metric) one after another and reports the time per table
+// and the primary and secondary suppressions over the whole dataset. With -protect.periods=63 it is
+// the 1,000,000-row dataset of the issue.
+func BenchmarkProtectSynthetic(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "synth")
+	if _, err := synth.Generate(dir, synth.Options{Periods: *synthPeriods, Countries: 249, Seed: 1, Sources: 2, Density: 1}); err != nil {
+		b.Fatal(err)
+	}
+	ds, err := ingest.Load(context.Background(), dir, ingest.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := newRules(ds.Config.Protection, ds.Vocab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pr := newProtector(newLayout(ds.Vocab), r)
+	var primary, secondary, cells int
+	var busy time.Duration
+	for b.Loop() {
+		primary, secondary, cells, busy = 0, 0, 0, 0
+		for _, table := range ds.Tables {
+			start := time.Now()
+			p, err := pr.b.makeProblem(table)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pat, err := pr.protectTable(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if f := pr.attack(p, pat.suppressed, true); len(f) > 0 {
+				b.Fatalf("audit fails: %+v", f[0])
+			}
+			busy += time.Since(start)
+			cells += len(p.cells)
+			for i, c := range p.cells {
+				if c.sensitive {
+					primary++
+				} else if pat.secondary[i] {
+					secondary++
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(len(ds.Tables)), "tables")
+	b.ReportMetric(float64(busy.Milliseconds())/float64(len(ds.Tables)), "ms/table")
+	b.ReportMetric(float64(cells), "cells")
+	b.ReportMetric(float64(primary), "primary")
+	b.ReportMetric(float64(secondary), "secondary")
+}
