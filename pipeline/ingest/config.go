@@ -16,6 +16,10 @@ type Config struct {
 	// Caveats are sentences the report must carry about the figures (e.g. which numbers are an
 	// illustrative allocation). This key is the project's documented extension of SPEC 6.
 	Caveats []string `mapstructure:"caveats"`
+	// Limits bound what one build reads, so that a careless or hostile submission ends in a clear
+	// error instead of exhausting memory or time. This key is the project's documented extension
+	// of SPEC 6.
+	Limits Limits `mapstructure:"limits"`
 
 	// SHA256 is the lower-case hex SHA-256 of dataset.yaml's bytes as read, the manifest's config digest.
 	SHA256 string `mapstructure:"-"`
@@ -54,6 +58,20 @@ type Protection struct {
 	MinValue        map[string]int64 `mapstructure:"min_value"`        // per metric code: a smaller non-zero value is sensitive
 	PPercent        float64          `mapstructure:"p_percent"`        // p of the p% dominance rule
 	Interval        float64          `mapstructure:"interval"`         // q: required protection interval, a fraction of the value
+}
+
+// Limits are the bounds of a build's inputs. Each is at least 1; Options and the command line's
+// flags override dataset.yaml, which overrides the defaults (DefaultLimits).
+type Limits struct {
+	MaxFileBytes     int64 `mapstructure:"max_file_bytes"`      // bytes of one submission file
+	MaxRowsPerFile   int64 `mapstructure:"max_rows_per_file"`   // data rows of one submission file
+	MaxCellsPerTable int64 `mapstructure:"max_cells_per_table"` // leaf cells of one (period, metric) table, over all files
+}
+
+// DefaultLimits returns the limits that apply where dataset.yaml, the environment and the options
+// are silent: 4 GiB per file, 50,000,000 rows per file, 1,000,000 leaf cells per table.
+func DefaultLimits() Limits {
+	return Limits{MaxFileBytes: DefaultMaxFileBytes, MaxRowsPerFile: DefaultMaxRowsPerFile, MaxCellsPerTable: DefaultMaxCellsPerTable}
 }
 
 // DefaultProtection returns the parameters that apply where dataset.yaml is silent.

@@ -52,6 +52,7 @@ func (c *configCheck) check() *loadedConfig {
 	keys := c.checkSources(vocab)
 	c.checkInputs()
 	c.checkProtection(vocab)
+	c.checkLimits()
 	for i, caveat := range cfg.Caveats {
 		if strings.TrimSpace(caveat) == "" {
 			c.errAt(fmt.Sprintf("caveats[%d]", i), ErrConfig, "a caveat must not be empty")
@@ -242,6 +243,27 @@ func (c *configCheck) checkProtection(vocab *schemas.Vocabulary) {
 		if n := pr.MinValue[code]; n < 0 {
 			c.errAt(p, ErrConfig, "must be at least 0, got %d", n)
 		}
+	}
+}
+
+// checkLimits checks that every limit is positive and that a row number within the limit can be
+// placed in a message.
+func (c *configCheck) checkLimits() {
+	lim := c.cfg.Limits
+	for _, l := range []struct {
+		key   string
+		value int64
+	}{
+		{"limits.max_file_bytes", lim.MaxFileBytes},
+		{"limits.max_rows_per_file", lim.MaxRowsPerFile},
+		{"limits.max_cells_per_table", lim.MaxCellsPerTable},
+	} {
+		if l.value < 1 {
+			c.errAt(l.key, ErrConfig, "must be at least 1, got %d", l.value)
+		}
+	}
+	if lim.MaxRowsPerFile > maxPlace {
+		c.errAt("limits.max_rows_per_file", ErrConfig, "must be at most %d, got %d", int64(maxPlace), lim.MaxRowsPerFile)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/exposure-research/exposure/schemas"
@@ -23,6 +24,7 @@ type inputReader struct {
 	b       *builder
 	fileCol [colCount]int // 0-based column of each submission column in the file; -1 when absent
 	rows    int64         // data rows read
+	maxRows int64         // data rows the file may have (limits.max_rows_per_file)
 	scratch []fieldError
 	// lastPeriod caches the last date read: rows of one period come together, and parsing a date
 	// is the dearest part of a row.
@@ -34,7 +36,7 @@ type inputReader struct {
 }
 
 func newInputReader(file string, index int, parquet bool, rules *rowRules, errs *collector, b *builder) *inputReader {
-	ir := &inputReader{file: file, index: index, parquet: parquet, rules: rules, errs: errs, b: b}
+	ir := &inputReader{file: file, index: index, parquet: parquet, rules: rules, errs: errs, b: b, maxRows: maxPlace}
 	for i := range ir.fileCol {
 		ir.fileCol[i] = -1
 	}
@@ -98,9 +100,84 @@ func (ir *inputReader) accept(row *cellRow, at place, locate func(col int) int64
 		ir.fieldErr(fe.col, locate(fe.col), fe.err)
 	}
 	ir.scratch = errs
-	if len(errs) == 0 {
-		ir.b.add(row, at)
+	if len(errs) > 0 {
+		return
 	}
+	if ok, first := ir.b.add(row, at); !ok && first {
+		err := fail(ErrTooManyCells, "the table (%s, %s) has more than %d leaf cells (limits.max_cells_per_table; raise it in dataset.yaml, with --max-cells-per-table or --set limits.max_cells_per_table=N)",
+			row.period, ir.rules.vocab.Metric(row.metric).Code, ir.b.maxCells)
+		if ir.parquet {
+			ir.errs.add(&Error{File: ir.file, Row: at.at(), Err: err})
+		} else {
+			ir.errs.add(&Error{File: ir.file, Line: int(at.at()), Err: err})
+		}
+	}
+}
+
+// tooManyRows reports, once the file has more data rows than maxRows, that the rest is not read;
+// at is the line (CSV) or row (Parquet) of the first row beyond the limit.
+func (ir *inputReader) tooManyRows(at int64) bool {
+	if ir.rows <= ir.maxRows {
+		return false
+	}
+	err := fail(ErrTooManyLines, "more than %d data rows (limits.max_rows_per_file; raise it in dataset.yaml, with --max-rows-per-file or --set limits.max_rows_per_file=N); the rest of the file was not read", ir.maxRows)
+	if ir.parquet {
+		ir.errs.add(&Error{File: ir.file, Row: at, Err: err})
+	} else {
+		ir.errs.add(&Error{File: ir.file, Line: int(at), Err: err})
+	}
+	return true
+}
+
+// MaxRecordBytes is the longest CSV record (one row, with the line end) that a submission may have:
+// 1 MiB. A real row is well under 200 bytes; a longer one is a broken file (a quote that is never
+// closed) or a hostile one, and encoding/csv would otherwise hold all of it in memory.
+const MaxRecordBytes = 1 << 20
+
+// recordTooLong is the error of a recordLimiter: the record starting at line is too long.
+type recordTooLong struct{ line int64 }
+
+func (e *recordTooLong) Error() string {
+	return fmt.Sprintf("line %d: record longer than %d bytes", e.line, MaxRecordBytes)
+}
+
+// recordLimiter passes a CSV file through while it tracks, by the parity of quotes as RFC 4180
+// writes them, where each record starts, and fails with recordTooLong when one record exceeds
+// MaxRecordBytes. It sits below the CSV reader's buffer, so the CSV reader reports any syntax error
+// before the point where the limiter stops.
+type recordLimiter struct {
+	r        io.Reader
+	line     int64 // 1-based line of the byte read next
+	start    int64 // line on which the current record started
+	size     int   // bytes of the current record so far
+	inQuotes bool
+	err      error
+}
+
+func newRecordLimiter(r io.Reader) *recordLimiter { return &recordLimiter{r: r, line: 1, start: 1} }
+
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		l.size++
+		switch c {
+		case '"':
+			l.inQuotes = !l.inQuotes
+		case '\n':
+			l.line++
+			if !l.inQuotes {
+				l.start, l.size = l.line, 0
+			}
+		}
+		if l.size > MaxRecordBytes {
+			l.err = &recordTooLong{line: l.start}
+			return i, l.err
+		}
+	}
+	return n, err
 }
 
 // utf8BOM is the byte order mark that some spreadsheet programs write at the start of a UTF-8 file.
@@ -111,9 +188,19 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // problem of every row is reported; a syntax error (a stray quote) ends the file, since what
 // follows it cannot be placed reliably. It returns only the context's error.
 func (ir *inputReader) readCSV(ctx context.Context, r io.Reader) error {
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(newRecordLimiter(r), 256<<10)
 	if head, err := br.Peek(len(utf8BOM)); err == nil && bytes.Equal(head, utf8BOM) {
 		br.Discard(len(utf8BOM))
+	}
+	if head, _ := br.Peek(4); string(head) == "PAR1" {
+		ir.fileErr(1, fail(ErrFormat, "this is a Parquet file, not CSV: name it .parquet in dataset.yaml (and sign it under that name)"))
+		return nil
+	}
+	if head, _ := br.Peek(2); bytes.Equal(head, []byte{0xFF, 0xFE}) || bytes.Equal(head, []byte{0xFE, 0xFF}) {
+		// Spreadsheet programs save "Unicode text" as UTF-16; read as UTF-8 every field would be
+		// an error of its own, and the one cause is better said once.
+		ir.fileErr(1, fail(ErrEncoding, "the file is UTF-16 (it starts with the byte order mark % X); a submission is UTF-8: save it as \"CSV UTF-8\"", head))
+		return nil
 	}
 	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
@@ -150,6 +237,9 @@ func (ir *inputReader) readCSV(ctx context.Context, r io.Reader) error {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
 				ir.rows++
+				if ir.tooManyRows(int64(pe.StartLine)) {
+					return nil
+				}
 				ir.errs.add(&Error{File: ir.file, Line: pe.StartLine, Err: fail(ErrFormat,
 					"%d fields, but the header has %d", len(rec), len(header))})
 				continue
@@ -166,6 +256,9 @@ func (ir *inputReader) readCSV(ctx context.Context, r io.Reader) error {
 		line, _ := cr.FieldPos(0)
 		if line > maxPlace {
 			ir.fileErr(0, fail(ErrTooManyLines, "more than %d lines", int64(maxPlace)))
+			return nil
+		}
+		if ir.tooManyRows(int64(line)) {
 			return nil
 		}
 		row, ok := ir.csvRow(rec, locate)
@@ -231,6 +324,12 @@ func (ir *inputReader) csvRow(rec []string, locate func(int) int64) (cellRow, bo
 
 // csvError reports an error of encoding/csv at the line and byte column it gives.
 func (ir *inputReader) csvError(err error) {
+	var long *recordTooLong
+	if errors.As(err, &long) {
+		ir.errs.add(&Error{File: ir.file, Line: int(long.line), Err: fail(ErrLineTooLong,
+			"a record longer than %d bytes starts on this line (a quoted field that is never closed, or not a submission at all); the rest of the file was not read", MaxRecordBytes)})
+		return
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		hint := ""

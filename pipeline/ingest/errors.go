@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The kinds of error that Load and LoadConfig report. Every error they list wraps exactly one of
@@ -35,7 +37,7 @@ var (
 	ErrTampered = errors.New("signature does not match the file")
 	// ErrCommentTampered is a signature whose trusted comment (or signature line) was changed.
 	ErrCommentTampered = errors.New("trusted comment does not match its signature")
-	// ErrTooLarge is a file above a size limit (Options.MaxFileBytes for legacy signatures).
+	// ErrTooLarge is a file above a size limit (limits.max_file_bytes for a submission).
 	ErrTooLarge = errors.New("file too large")
 	// ErrChanged is a file whose bytes changed between verification and reading.
 	ErrChanged = errors.New("file changed while it was read")
@@ -52,8 +54,17 @@ var (
 	ErrDupColumn = errors.New("duplicate column")
 	// ErrColumnType is a Parquet column of a type its values cannot be read from exactly.
 	ErrColumnType = errors.New("wrong column type")
-	// ErrTooManyLines is a file with more lines or rows than a position can hold (2^32-1).
+	// ErrTooManyLines is a file with more data rows than limits.max_rows_per_file allows.
 	ErrTooManyLines = errors.New("too many lines")
+	// ErrLineTooLong is a CSV record longer than MaxRecordBytes: no submission row is near that
+	// long, and reading on would hold an unbounded line in memory.
+	ErrLineTooLong = errors.New("line too long")
+	// ErrTooManyCells is a (period, metric) table with more leaf cells than
+	// limits.max_cells_per_table allows.
+	ErrTooManyCells = errors.New("too many cells in a table")
+
+	// ErrNoData is a dataset whose inputs have no data rows at all: nothing to publish.
+	ErrNoData = errors.New("no data")
 
 	// ErrEmpty is a required field left empty (or null).
 	ErrEmpty = errors.New("empty field")
@@ -122,18 +133,30 @@ func (e *Error) Error() string {
 		b.WriteString(strconv.FormatInt(e.Row, 10))
 		if e.Field != "" {
 			b.WriteByte(':')
-			b.WriteString(e.Field)
+			b.WriteString(printableField(e.Field))
 		}
 	}
 	b.WriteString(": ")
 	if e.Field != "" && e.Row == 0 {
-		b.WriteString(e.Field)
+		b.WriteString(printableField(e.Field))
 		b.WriteString(": ")
 	}
 	if e.Err != nil {
 		b.WriteString(e.Err.Error())
 	}
 	return b.String()
+}
+
+// printableField returns a field name (a column name from a Parquet schema, a key path from
+// dataset.yaml) as it is when it is printable text, and quoted otherwise, so that a name with a line
+// break or an escape sequence cannot forge or hide a line of the error output.
+func printableField(field string) string {
+	for _, r := range field {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return quote(field)
+		}
+	}
+	return field
 }
 
 // Unwrap returns the cause, so that errors.Is finds the kind.

@@ -9,6 +9,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -44,7 +45,7 @@ func readRows(t testing.TB, data []byte, parquetFile bool) ([]*Table, *collector
 	t.Helper()
 	rules := fuzzRules(t)
 	errs := &collector{max: 1 << 20}
-	b := newBuilder()
+	b := newBuilder(math.MaxInt64)
 	ir := newInputReader("data/f", 0, parquetFile, rules, errs, b)
 	var err error
 	if parquetFile {
@@ -235,6 +236,7 @@ func FuzzConfig(f *testing.F) {
 	f.Add([]byte("a: &a [x, x]\nb: [*a, *a]\n"))
 	f.Add([]byte("protection: {min_contributors: 0, interval: .nan, p_percent: 1e400, min_value: {x: -1}}\n"))
 	f.Add([]byte("id: x\nid: y\n---\nz: 1\n"))
+	f.Add([]byte("\"a\\nexposure: forged\": 1\nprotection: {\"\\rx\": 2}\n"))
 	dir := f.TempDir()
 	writePublicKey(f, filepath.Join(dir, "keys/alpha.pub"), keyFor(f, "alpha").pub)
 	writePublicKey(f, filepath.Join(dir, "keys/beta.pub"), keyFor(f, "beta").pub)
@@ -247,9 +249,13 @@ func FuzzConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lc, err := checkConfig(root, data, Options{MaxErrors: 1000, Env: []string{}}.withDefaults())
 		if err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				if line == "" {
-					t.Fatalf("empty error line in %q", err.Error())
+			list, ok := err.(ErrorList)
+			if !ok || len(list) == 0 {
+				t.Fatalf("error %q is not an ErrorList", err)
+			}
+			for _, e := range list {
+				if msg := e.Error(); msg == "" || strings.ContainsAny(msg, "\n\r") {
+					t.Fatalf("error is not one line: %q", msg)
 				}
 			}
 			return

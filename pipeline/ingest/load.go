@@ -33,7 +33,8 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		sources[s.ID] = s
 	}
 	errs := &collector{max: opts.MaxErrors}
-	b := newBuilder()
+	lim := cfg.Limits
+	b := newBuilder(lim.MaxCellsPerTable)
 	inputs := make([]InputFile, len(cfg.Inputs))
 	readers := make([]*inputReader, len(cfg.Inputs))
 	for i, in := range cfg.Inputs {
@@ -42,8 +43,9 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		}
 		src := sources[in.Source]
 		ir := newInputReader(in.File, i, formatOf(in.File) == "parquet", newRowRules(lc.vocab, src), errs, b)
+		ir.maxRows = lim.MaxRowsPerFile
 		readers[i] = ir
-		inputs[i], err = readInput(ctx, lc.root, ir, in, src, lc.keys[in.Source], opts)
+		inputs[i], err = readInput(ctx, lc.root, ir, in, src, lc.keys[in.Source], lim.MaxFileBytes, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -57,6 +59,13 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		return &Error{File: ir.file, Line: int(at.at()), Column: ir.fileCol[colPeriod] + 1, Err: err}
 	}
 	tables := b.finish(lc.vocab, dupError, errs)
+	if len(tables) == 0 && errs.count() == 0 {
+		// Publishing an empty report over a previous one is never what a sender of empty files
+		// meant.
+		for _, in := range inputs {
+			errs.add(&Error{File: in.File, Err: fail(ErrNoData, "no data rows, and no other input has any: there is nothing to publish")})
+		}
+	}
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
@@ -73,7 +82,7 @@ func (ir *inputReader) placeText(p place) string {
 
 // readInput verifies one input's signature and, if it holds, reads its rows. Problems go to the
 // reader's collector; the error returned is only the context's.
-func readInput(ctx context.Context, root *os.Root, ir *inputReader, in Input, src Source, key minisign.PublicKey, opts Options) (InputFile, error) {
+func readInput(ctx context.Context, root *os.Root, ir *inputReader, in Input, src Source, key minisign.PublicKey, maxBytes int64, opts Options) (InputFile, error) {
 	rec := InputFile{File: in.File, Source: in.Source, KeyID: keyIDOf(key.ID())}
 	report := func(err error) { ir.errs.add(&Error{File: in.File, Err: err}) }
 	sigFile := in.File + ".minisig"
@@ -97,20 +106,21 @@ func readInput(ctx context.Context, root *os.Root, ir *inputReader, in Input, sr
 		return rec, nil
 	}
 	defer f.Close()
+	if size > maxBytes {
+		report(fail(ErrTooLarge, "%d bytes is more than the limit of %d (limits.max_file_bytes; raise it in dataset.yaml, with --max-file-bytes or --set limits.max_file_bytes=N)", size, maxBytes))
+		return rec, nil
+	}
 	tampered := fail(ErrTampered, "the file does not match its signature %s: it was changed after it was signed, or the signature is of another file", sigFile)
 
 	if !check.prehashed() {
-		// A legacy signature covers the file itself, which must therefore be held whole.
-		if size > opts.MaxFileBytes {
-			report(fail(ErrTooLarge, "%d bytes is more than the %d that a legacy (not prehashed) signature can be checked with; sign the file prehashed (minisign's default) or raise the limit", size, opts.MaxFileBytes))
-			return rec, nil
-		}
-		data, err := io.ReadAll(io.LimitReader(progress(opts, in.File, "verify", size, &ctxReader{ctx, f}), opts.MaxFileBytes+1))
+		// A legacy signature covers the file itself, which must therefore be held whole (at most
+		// maxBytes, checked above).
+		data, err := io.ReadAll(io.LimitReader(progress(opts, in.File, "verify", size, &ctxReader{ctx, f}), maxBytes+1))
 		if err != nil {
 			return rec, readError(ctx, report, err)
 		}
-		if int64(len(data)) > opts.MaxFileBytes {
-			report(fail(ErrTooLarge, "the file grew past %d bytes while it was read", opts.MaxFileBytes))
+		if int64(len(data)) > maxBytes {
+			report(fail(ErrTooLarge, "the file grew past %d bytes while it was read", maxBytes))
 			return rec, nil
 		}
 		if !check.checkMessage(key, data) {

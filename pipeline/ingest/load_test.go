@@ -47,10 +47,18 @@ func TestCSVHeader(t *testing.T) {
 			}
 		})
 	}
-	t.Run("header only", func(t *testing.T) {
-		ds := mustLoad(t, makeDataset(t, csvInput("")))
-		if ds.Inputs[0].Rows != 0 || len(ds.Tables) != 0 {
-			t.Errorf("got %d rows, %d tables; want none", ds.Inputs[0].Rows, len(ds.Tables))
+	t.Run("header only beside a file with rows", func(t *testing.T) {
+		other := input{file: "data/b.csv", source: "alpha", data: []byte(header + "2019-09-01,DE,hospital,exposed_systems,10,3,,\n")}
+		ds := mustLoad(t, makeDataset(t, csvInput(""), other))
+		if ds.Inputs[0].Rows != 0 || len(ds.Tables) != 1 {
+			t.Errorf("got %d rows, %d tables; want 0 rows of a.csv, 1 table", ds.Inputs[0].Rows, len(ds.Tables))
+		}
+	})
+	t.Run("header only, and nothing else", func(t *testing.T) {
+		list := loadErrors(t, makeDataset(t, csvInput("")), Options{})
+		want := "data/a.csv: no data rows, and no other input has any: there is nothing to publish"
+		if len(list) != 1 || list[0].Error() != want || !errors.Is(list[0], ErrNoData) {
+			t.Errorf("got %v, want %s", list, want)
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"aead.dev/minisign"
 	"github.com/go-viper/mapstructure/v2"
@@ -34,10 +35,13 @@ type Options struct {
 	// os.Environ(). The variable of a key is EXPOSURE_ and the key in upper case with "." as "_":
 	// EXPOSURE_PROTECTION_MIN_CONTRIBUTORS=5, EXPOSURE_PROTECTION_MIN_VALUE_AFFECTED_PATIENTS=20.
 	Env []string
-	// MaxFileBytes bounds the size of an input signed with a legacy (not prehashed) signature, which
-	// must be held in memory whole to be verified; 0 means 4 GiB. Prehashed inputs are streamed and
-	// have no limit.
-	MaxFileBytes int64
+	// MaxFileBytes, MaxRowsPerFile and MaxCellsPerTable override dataset.yaml's limits (and the
+	// environment's and Overrides') when more than 0; see Limits. A file above MaxFileBytes is not
+	// read at all; one signed with a legacy (not prehashed) signature is held in memory whole to
+	// be verified, so this is also the memory such a file can take.
+	MaxFileBytes     int64
+	MaxRowsPerFile   int64
+	MaxCellsPerTable int64
 	// Progress, when set, is called while the inputs are read, for a progress bar: phase "verify"
 	// while a file's signature is checked, then "read" while its rows are, with the bytes done and
 	// the file's size. It is called from Load's goroutine, about every MiB and at the end of each
@@ -47,16 +51,15 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultMaxErrors    = 50
-	DefaultMaxFileBytes = 4 << 30
+	DefaultMaxErrors        = 50
+	DefaultMaxFileBytes     = 4 << 30
+	DefaultMaxRowsPerFile   = 50_000_000
+	DefaultMaxCellsPerTable = 1_000_000
 )
 
 func (o Options) withDefaults() Options {
 	if o.MaxErrors <= 0 {
 		o.MaxErrors = DefaultMaxErrors
-	}
-	if o.MaxFileBytes <= 0 {
-		o.MaxFileBytes = DefaultMaxFileBytes
 	}
 	if o.Env == nil {
 		o.Env = os.Environ()
@@ -135,6 +138,12 @@ func readConfig(root *os.Root, opts Options) (*loadedConfig, error) {
 // checkConfig parses and checks the bytes of dataset.yaml; files it names are looked up in root.
 func checkConfig(root *os.Root, data []byte, opts Options) (*loadedConfig, error) {
 	errs := &collector{max: opts.MaxErrors}
+	if !utf8.Valid(data) {
+		// YAML also allows UTF-16 and UTF-32; a dataset folder is UTF-8 throughout, so that its
+		// digest and every message mean the same to every reader.
+		line := 1 + bytes.Count(data[:firstInvalidUTF8(data)], []byte("\n"))
+		return nil, ErrorList{&Error{File: ConfigFile, Line: line, Err: fail(ErrEncoding, "not UTF-8 (a dataset.yaml is UTF-8 text)")}}
+	}
 	pos, ok := parseConfigYAML(data, errs)
 	if !ok {
 		return nil, errs.err()
@@ -147,6 +156,20 @@ func checkConfig(root *os.Root, data []byte, opts Options) (*loadedConfig, error
 	if err != nil {
 		msg := strings.Join(strings.Fields(err.Error()), " ")
 		return nil, ErrorList{&Error{File: ConfigFile, Err: fail(ErrConfig, "%s", msg)}}
+	}
+	for _, o := range []struct {
+		key   string
+		value int64
+		field *int64
+	}{
+		{"limits.max_file_bytes", opts.MaxFileBytes, &cfg.Limits.MaxFileBytes},
+		{"limits.max_rows_per_file", opts.MaxRowsPerFile, &cfg.Limits.MaxRowsPerFile},
+		{"limits.max_cells_per_table", opts.MaxCellsPerTable, &cfg.Limits.MaxCellsPerTable},
+	} {
+		if o.value > 0 {
+			*o.field = o.value
+			overrides = append(overrides, override{key: o.key, value: o.value, origin: "option", name: o.key})
+		}
 	}
 	sum := sha256.Sum256(data)
 	cfg.SHA256 = hex.EncodeToString(sum[:])
@@ -162,6 +185,18 @@ func checkConfig(root *os.Root, data []byte, opts Options) (*loadedConfig, error
 	return lc, nil
 }
 
+// firstInvalidUTF8 returns the offset of the first byte of data that is not valid UTF-8, or len(data).
+func firstInvalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}
+
 // decodeConfig merges dataset.yaml, the defaults and the overrides through viper and decodes the
 // result strictly: the node walk has already refused unknown keys and wrong types, so anything
 // mapstructure cannot place exactly is a bug worth an error, not a silent default.
@@ -175,6 +210,10 @@ func decodeConfig(data []byte, overrides []override) (*Config, error) {
 	v.SetDefault("protection.min_contributors", def.MinContributors)
 	v.SetDefault("protection.p_percent", def.PPercent)
 	v.SetDefault("protection.interval", def.Interval)
+	lim := DefaultLimits()
+	v.SetDefault("limits.max_file_bytes", lim.MaxFileBytes)
+	v.SetDefault("limits.max_rows_per_file", lim.MaxRowsPerFile)
+	v.SetDefault("limits.max_cells_per_table", lim.MaxCellsPerTable)
 	for _, o := range overrides {
 		v.Set(o.key, o.value)
 	}
@@ -215,6 +254,9 @@ var overridable = map[string]keyKind{
 	"protection.min_contributors": kindInt,
 	"protection.p_percent":        kindNumber,
 	"protection.interval":         kindNumber,
+	"limits.max_file_bytes":       kindInt,
+	"limits.max_rows_per_file":    kindInt,
+	"limits.max_cells_per_table":  kindInt,
 }
 
 const minValuePrefix = "protection.min_value."

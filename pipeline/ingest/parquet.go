@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/exposure-research/exposure/internal/parquetcheck"
 	"github.com/exposure-research/exposure/schemas"
 )
 
@@ -41,7 +41,7 @@ func (ir *inputReader) readParquet(ctx context.Context, r io.ReaderAt, size int6
 			err = nil
 		}
 	}()
-	if msg := parquetFrame(r, size); msg != "" {
+	if msg := parquetcheck.Frame(r, size); msg != "" {
 		ir.fileErr(0, fail(ErrFormat, "not a Parquet file: %s", msg))
 		return nil
 	}
@@ -54,6 +54,14 @@ func (ir *inputReader) readParquet(ctx context.Context, r io.ReaderAt, size int6
 	if !ok {
 		return nil
 	}
+	if msg := parquetcheck.Pages(r, size, f.Metadata()); msg != "" {
+		ir.fileErr(0, fail(ErrFormat, "malformed Parquet file: %s", msg))
+		return nil
+	}
+	if n := f.NumRows(); n > ir.maxRows {
+		ir.fileErr(0, fail(ErrTooManyLines, "the file has %d rows, more than %d (limits.max_rows_per_file; raise it in dataset.yaml, with --max-rows-per-file or --set limits.max_rows_per_file=N)", n, ir.maxRows))
+		return nil
+	}
 	var row int64
 	locate := func(int) int64 { return row }
 	buf := make([]parquet.Row, 256)
@@ -64,9 +72,8 @@ func (ir *inputReader) readParquet(ctx context.Context, r io.ReaderAt, size int6
 			for _, values := range buf[:n] {
 				row++
 				ir.rows++
-				if row > maxPlace {
+				if ir.tooManyRows(row) {
 					rows.Close()
-					ir.fileErr(0, fail(ErrTooManyLines, "more than %d rows", int64(maxPlace)))
 					return nil
 				}
 				if cell, ok := ir.parquetRow(values, columns, row); ok {
@@ -92,29 +99,6 @@ func (ir *inputReader) readParquet(ctx context.Context, r io.ReaderAt, size int6
 		}
 	}
 	return nil
-}
-
-// parquetFrame checks the magic bytes and the footer length of a Parquet file before the library
-// reads it, so that a corrupt length cannot make it allocate gigabytes. It returns what is wrong, or
-// "" when the frame is sound.
-func parquetFrame(r io.ReaderAt, size int64) string {
-	if size < 12 {
-		return "too short"
-	}
-	var head, tail [8]byte
-	if _, err := r.ReadAt(head[:4], 0); err != nil {
-		return err.Error()
-	}
-	if _, err := r.ReadAt(tail[:], size-8); err != nil {
-		return err.Error()
-	}
-	if string(head[:4]) != "PAR1" || string(tail[4:]) != "PAR1" {
-		return "no PAR1 magic bytes (an encrypted footer is not supported)"
-	}
-	if footer := int64(binary.LittleEndian.Uint32(tail[:4])); footer > size-12 {
-		return fmt.Sprintf("the footer claims %d bytes but the file has %d", footer, size)
-	}
-	return ""
 }
 
 // parquetSchema checks the file's schema and maps its leaf columns to submission columns.

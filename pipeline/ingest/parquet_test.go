@@ -271,9 +271,11 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestParquetEmpty checks that a Parquet file with a schema and no rows is a valid, empty input.
 func TestParquetEmpty(t *testing.T) {
-	ds := mustLoad(t, makeDataset(t, parquetInput(parquetBytes(t, []pqRow{}))))
-	if ds.Inputs[0].Rows != 0 || len(ds.Tables) != 0 {
-		t.Errorf("got %d rows and %d tables, want none", ds.Inputs[0].Rows, len(ds.Tables))
+	other := csvInput("2019-09-01,DE,hospital,exposed_systems,10,3,,\n")
+	other.file = "data/b.csv"
+	ds := mustLoad(t, makeDataset(t, parquetInput(parquetBytes(t, []pqRow{})), other))
+	if ds.Inputs[0].Rows != 0 || len(ds.Tables) != 1 {
+		t.Errorf("got %d rows and %d tables, want 0 rows of the Parquet file and 1 table", ds.Inputs[0].Rows, len(ds.Tables))
 	}
 }
 

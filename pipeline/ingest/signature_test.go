@@ -58,7 +58,7 @@ func TestSignatureRules(t *testing.T) {
 			mustWrite(t, path, []byte(strings.Replace(string(readFile(t, path)), "trusted comment: test signature", "trusted comment: other", 1)))
 		}, ErrCommentTampered, "data/a.csv: data/a.csv.minisig: the trusted comment or the signature line was changed after signing"},
 		{"legacy file above the limit", "legacy:", func(t *testing.T, dir string) {}, ErrTooLarge,
-			"data/a.csv: 165 bytes is more than the 100 that a legacy (not prehashed) signature can be checked with; sign the file prehashed (minisign's default) or raise the limit"},
+			"data/a.csv: 165 bytes is more than the limit of 100 (limits.max_file_bytes; raise it in dataset.yaml, with --max-file-bytes or --set limits.max_file_bytes=N)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

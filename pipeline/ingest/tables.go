@@ -31,6 +31,7 @@ type tableBuilder struct {
 	key    tableKey
 	leaves []Leaf
 	places []place
+	full   bool // a row was refused because the table held maxCells leaves
 }
 
 // The sort order of a table's leaves: (Geo, Org), then reading order, so that of several rows of one
@@ -53,13 +54,20 @@ func (t *tableBuilder) Swap(i, j int) {
 
 // builder gathers the leaves of every table of a dataset.
 type builder struct {
-	tables map[tableKey]*tableBuilder
-	last   *tableBuilder // rows of one table tend to come together
+	tables   map[tableKey]*tableBuilder
+	last     *tableBuilder // rows of one table tend to come together
+	maxCells int64         // leaves one table may hold (limits.max_cells_per_table)
 }
 
-func newBuilder() *builder { return &builder{tables: map[tableKey]*tableBuilder{}} }
+// newBuilder returns an empty builder whose tables hold at most maxCells leaves each.
+func newBuilder(maxCells int64) *builder {
+	return &builder{tables: map[tableKey]*tableBuilder{}, maxCells: maxCells}
+}
 
-func (b *builder) add(row *cellRow, at place) {
+// add adds a row's leaf to its table. When the table already holds maxCells leaves the row is
+// refused, so that memory stays bounded: ok is false, and first says whether it is the first row
+// refused for that table, which is the one to report.
+func (b *builder) add(row *cellRow, at place) (ok, first bool) {
 	key := tableKey{row.period, row.metric}
 	t := b.last
 	if t == nil || t.key != key {
@@ -70,11 +78,17 @@ func (b *builder) add(row *cellRow, at place) {
 		}
 		b.last = t
 	}
+	if int64(len(t.leaves)) >= b.maxCells {
+		first = !t.full
+		t.full = true
+		return false, first
+	}
 	t.leaves = append(t.leaves, Leaf{
 		Geo: row.geo, Org: row.org, Value: row.value, Contributors: row.contributors,
 		Largest: row.largest, SecondLargest: row.secondLargest,
 	})
 	t.places = append(t.places, at)
+	return true, false
 }
 
 // finish sorts every table, reports each cell that appears more than once (SPEC 3.1: the same

@@ -50,7 +50,8 @@ var (
 	specStrings = &keySpec{kind: kindStrings}
 )
 
-// configSpec is the shape of dataset.yaml: SPEC 6 plus the documented `caveats` extension.
+// configSpec is the shape of dataset.yaml: SPEC 6 plus the documented `caveats` and `limits`
+// extensions.
 var configSpec = object(map[string]*keySpec{
 	"id":      specString,
 	"title":   specString,
@@ -74,6 +75,11 @@ var configSpec = object(map[string]*keySpec{
 	}),
 	"metrics": listOf(object(map[string]*keySpec{"code": specString, "description": specString, "unit": specString})),
 	"caveats": specStrings,
+	"limits": object(map[string]*keySpec{
+		"max_file_bytes":      specInt,
+		"max_rows_per_file":   specInt,
+		"max_cells_per_table": specInt,
+	}),
 })
 
 // position is where a value stands in dataset.yaml.

@@ -116,6 +116,11 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest: %w", err)
 	}
+	return parseManifest(data, path)
+}
+
+// parseManifest decodes and checks the bytes of a manifest; path names it in messages.
+func parseManifest(data []byte, path string) (*Manifest, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var m Manifest

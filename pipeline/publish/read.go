@@ -12,6 +12,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/exposure-research/exposure/internal/parquetcheck"
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/schemas"
 )
@@ -162,9 +163,27 @@ func readCellsFile(path string, vocab *schemas.Vocabulary) ([]*protect.Table, er
 	if err != nil {
 		return nil, fmt.Errorf("reading cells: %w", err)
 	}
-	pf, err := parquet.OpenFile(f, info.Size())
+	return readCellsFrom(f, info.Size(), path, vocab)
+}
+
+// readCellsFrom reads the cells file of size bytes in r; path names it in messages.
+func readCellsFrom(r io.ReaderAt, size int64, path string, vocab *schemas.Vocabulary) (result []*protect.Table, err error) {
+	defer func() {
+		// parquet-go may panic on a corrupt file; a report folder that anyone may hand over to be
+		// audited must give an error.
+		if p := recover(); p != nil {
+			result, err = nil, &FormatError{File: path, Msg: fmt.Sprintf("malformed Parquet file: %v", p)}
+		}
+	}()
+	if msg := parquetcheck.Frame(r, size); msg != "" {
+		return nil, &FormatError{File: path, Msg: "not a Parquet file: " + msg}
+	}
+	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return nil, &FormatError{File: path, Msg: err.Error()}
+	}
+	if msg := parquetcheck.Pages(r, size, pf.Metadata()); msg != "" {
+		return nil, &FormatError{File: path, Msg: "malformed Parquet file: " + msg}
 	}
 	cols, err := lookupCellColumns(path, pf.Schema())
 	if err != nil {

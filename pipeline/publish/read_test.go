@@ -46,7 +46,7 @@ type rawCellTextPeriod struct {
 	Status   string `parquet:"status"`
 }
 
-func writeRaw[T any](t *testing.T, rows []T) string {
+func writeRaw[T any](t testing.TB, rows []T) string {
 	t.Helper()
 	dir := t.TempDir()
 	f, err := os.Create(filepath.Join(dir, schemas.Cells.File))
