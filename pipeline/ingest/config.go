@@ -21,7 +21,9 @@ type Config struct {
 	// of SPEC 6.
 	Limits Limits `mapstructure:"limits"`
 
-	// SHA256 is the lower-case hex SHA-256 of dataset.yaml's bytes as read, the manifest's config digest.
+	// SHA256 is the manifest's config digest: the lower-case hex SHA-256 of the effective
+	// configuration (overrides applied) in a canonical form, independent of the file's layout and
+	// of the order in which it lists sources and inputs (see configDigest).
 	SHA256 string `mapstructure:"-"`
 }
 

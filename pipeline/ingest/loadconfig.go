@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,8 +173,6 @@ func checkConfig(root *os.Root, data []byte, opts Options) (*loadedConfig, error
 			overrides = append(overrides, override{key: o.key, value: o.value, origin: "option", name: o.key})
 		}
 	}
-	sum := sha256.Sum256(data)
-	cfg.SHA256 = hex.EncodeToString(sum[:])
 	ck := &configCheck{cfg: cfg, pos: pos, origin: map[string]override{}, errs: errs, root: root}
 	for _, o := range overrides {
 		ck.origin[o.key] = o
@@ -180,6 +180,9 @@ func checkConfig(root *os.Root, data []byte, opts Options) (*loadedConfig, error
 	lc := ck.check()
 	if errs.count() > 0 {
 		return nil, errs.err()
+	}
+	if cfg.SHA256, err = configDigest(cfg); err != nil {
+		return nil, ErrorList{&Error{File: ConfigFile, Err: fail(ErrConfig, "%s", err)}}
 	}
 	lc.root = root
 	return lc, nil
@@ -403,4 +406,63 @@ func typedValue(key string, value any) (any, error) {
 		return nil, fail(ErrConfig, "%s must be a number, got %v", key, value)
 	}
 	return nil, fail(ErrConfig, "%s must be a string, got %v", key, value)
+}
+
+// configDigest returns the SHA-256 of the effective configuration in a canonical form: the values
+// that decide what is published, after environment and flag overrides, encoded as JSON with sources,
+// inputs and scopes sorted. Two dataset.yaml files that differ only in layout, comments or the order
+// of their lists of sources and inputs have the same digest, so their builds are byte-identical; an
+// override that changes a parameter changes the digest, so the manifest says what was applied.
+// Limits are left out: they decide whether a build runs, not what it publishes.
+func configDigest(cfg *Config) (string, error) {
+	type scope struct {
+		Countries []string `json:"countries"`
+		Metrics   []string `json:"metrics"`
+		From      string   `json:"from"`
+		To        string   `json:"to"`
+	}
+	type source struct {
+		ID    string `json:"id"`
+		Name  string `json:"name"`
+		Key   string `json:"key"`
+		Scope scope  `json:"scope"`
+	}
+	type input struct {
+		File   string `json:"file"`
+		Source string `json:"source"`
+	}
+	canonical := struct {
+		ID              string           `json:"id"`
+		Title           string           `json:"title"`
+		Licence         string           `json:"licence"`
+		Sources         []source         `json:"sources"`
+		Inputs          []input          `json:"inputs"`
+		MinContributors int64            `json:"min_contributors"`
+		MinValue        map[string]int64 `json:"min_value"` // encoding/json sorts map keys
+		PPercent        float64          `json:"p_percent"`
+		Interval        float64          `json:"interval"`
+		Metrics         []schemas.Metric `json:"metrics"` // in order: it is the report's order
+		Caveats         []string         `json:"caveats"` // in order: it is the report's order
+	}{
+		ID: cfg.ID, Title: cfg.Title, Licence: cfg.Licence,
+		MinContributors: cfg.Protection.MinContributors, MinValue: cfg.Protection.MinValue,
+		PPercent: cfg.Protection.PPercent, Interval: cfg.Protection.Interval,
+		Metrics: cfg.Metrics, Caveats: cfg.Caveats,
+	}
+	for _, s := range cfg.Sources {
+		sc := scope{Countries: slices.Sorted(slices.Values(s.Scope.Countries)), Metrics: slices.Sorted(slices.Values(s.Scope.Metrics)),
+			From: s.Scope.Periods.From, To: s.Scope.Periods.To}
+		canonical.Sources = append(canonical.Sources, source{ID: s.ID, Name: s.Name, Key: s.Key, Scope: sc})
+	}
+	slices.SortFunc(canonical.Sources, func(a, b source) int { return strings.Compare(a.ID, b.ID) })
+	for _, in := range cfg.Inputs {
+		canonical.Inputs = append(canonical.Inputs, input{File: in.File, Source: in.Source})
+	}
+	slices.SortFunc(canonical.Inputs, func(a, b input) int { return strings.Compare(a.File, b.File) })
+	data, err := json.Marshal(canonical)
+	if err != nil {
+		return "", fmt.Errorf("encoding the configuration digest: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }

@@ -105,6 +105,9 @@ feed:
 		},
 		Tables: out,
 	}
+	// The publication must not depend on the order in which dataset.yaml lists its sources and inputs.
+	slices.SortFunc(res.Provenance.Sources, func(a, b ingest.Source) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(res.Provenance.Inputs, func(a, b ingest.InputFile) int { return strings.Compare(a.File, b.File) })
 	res.Summary.Tables = len(out)
 	for _, t := range out {
 		res.Summary.Cells += len(t.Cells)

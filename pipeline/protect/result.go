@@ -22,8 +22,8 @@ type Provenance struct {
 	Title        string
 	Licence      string
 	ConfigSHA256 string
-	Sources      []ingest.Source    // as configured, in dataset.yaml's order
-	Inputs       []ingest.InputFile // as verified, in dataset.yaml's order
+	Sources      []ingest.Source    // as configured, sorted by id
+	Inputs       []ingest.InputFile // as verified, sorted by file
 	Parameters   ingest.Protection  // the rules' parameters that were applied
 	Caveats      []string           // the dataset's caveats, from dataset.yaml
 }
