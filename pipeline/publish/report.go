@@ -443,7 +443,7 @@ func (f *reportFacts) writeProvenance(b *strings.Builder, tool ToolInfo) {
 	b.WriteString("## Provenance\n\n")
 	fmt.Fprintf(b, "- Dataset: %s\n", escapeText(prov.DatasetID))
 	fmt.Fprintf(b, "- Licence: %s\n", escapeText(prov.Licence))
-	fmt.Fprintf(b, "- Configuration (dataset.yaml) SHA-256: %s\n", escapeText(prov.ConfigSHA256))
+	fmt.Fprintf(b, "- Configuration digest (SHA-256 of dataset.yaml as applied, overrides included, in canonical form): %s\n", escapeText(prov.ConfigSHA256))
 	fmt.Fprintf(b, "- Built by: %s %s\n\n", escapeText(tool.Name), escapeText(tool.Version))
 	keys := map[string][]string{}
 	for _, in := range prov.Inputs {
