@@ -37,11 +37,20 @@ const buildMemoryLimit = 900 << 20
 
 // Config is what a build needs: the dataset folder, where to publish, and the stages' options.
 type Config struct {
-	Dataset string          // the dataset folder (SPEC 3)
-	Out     string          // the report folder to publish into (replaced atomically)
-	Workers int             // tables protected in parallel; 0 means GOMAXPROCS
-	Ingest  ingest.Options  // overrides, error limits
-	Publish publish.Options // filled by Run where empty: Out and Tool
+	Dataset  string          // the dataset folder (SPEC 3)
+	Out      string          // the report folder to publish into (replaced atomically)
+	Workers  int             // tables protected in parallel; 0 means GOMAXPROCS
+	Ingest   ingest.Options  // overrides, error limits
+	Publish  publish.Options // filled by Run where empty: Out and Tool
+	Progress Progress        // where the build reports its progress
+}
+
+// Progress receives a build's progress, stage by stage; any field may be nil. The command line
+// draws progress bars with it when stderr is a terminal.
+type Progress struct {
+	Read      func(file, phase string, done, total int64) // ingest: bytes of each file verified, then read
+	Protected func(done, total int)                       // protect: tables protected
+	Written   func(file string)                           // publish: files of the report written
 }
 
 // Run builds and publishes one dataset: it verifies and validates the inputs, protects every table
@@ -54,13 +63,16 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 	if os.Getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) == math.MaxInt64 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(buildMemoryLimit))
 	}
+	if cfg.Progress.Read != nil {
+		cfg.Ingest.Progress = cfg.Progress.Read
+	}
 	ds, err := ingest.Load(ctx, cfg.Dataset, cfg.Ingest)
 	if err != nil {
 		return nil, err
 	}
 	// The leaves are not needed once protected: letting Protect drop them keeps the peak memory of
 	// a build near the larger of the dataset and the protected result, not their sum.
-	protected, err := protect.Protect(ctx, ds, protect.Options{Workers: cfg.Workers, ConsumeInput: true})
+	protected, err := protect.Protect(ctx, ds, protect.Options{Workers: cfg.Workers, ConsumeInput: true, Progress: cfg.Progress.Protected})
 	if err != nil {
 		return nil, fmt.Errorf("protecting %s: %w", cfg.Dataset, err)
 	}
@@ -70,6 +82,9 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 	}
 	opts := cfg.Publish
 	opts.Out = cfg.Out
+	if cfg.Progress.Written != nil {
+		opts.Progress = cfg.Progress.Written
+	}
 	if opts.Tool.Name == "" {
 		opts.Tool = publish.ToolInfo{Name: ToolName, Version: Version}
 	}

@@ -51,9 +51,13 @@ as it was.`,
 				}
 				out = filepath.Join("reports", cfg.ID)
 			}
-			manifest, err := pipeline.Run(cmd.Context(), pipeline.Config{
-				Dataset: dataset, Out: out, Workers: workers, Ingest: opts,
-			})
+			cfg := pipeline.Config{Dataset: dataset, Out: out, Workers: workers, Ingest: opts}
+			showProgress := progressOn(cmd.ErrOrStderr(), flags.quiet)
+			if showProgress {
+				cfg.Progress = newProgress(cmd.ErrOrStderr())
+			}
+			manifest, err := pipeline.Run(cmd.Context(), cfg)
+			finishProgress(cmd.ErrOrStderr(), showProgress)
 			if err != nil {
 				return failed(err)
 			}

@@ -19,11 +19,13 @@ type datasetFlags struct {
 	maxFileBytes     int64
 	maxRowsPerFile   int64
 	maxCellsPerTable int64
+	quiet            bool // no progress bars, even on a terminal
 }
 
 func (f *datasetFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.set, "set", nil,
 		"override a dataset.yaml key, e.g. --set protection.min_contributors=5 (repeatable; beats EXPOSURE_* variables)")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "draw no progress on stderr (it is drawn only when stderr is a terminal)")
 	cmd.Flags().IntVar(&f.maxErrors, "max-errors", 50, "list at most this many errors, then a count of the rest")
 	cmd.Flags().Int64Var(&f.maxFileBytes, "max-file-bytes", 0,
 		"refuse a submission file larger than this many bytes (default: dataset.yaml's limits.max_file_bytes, else 4 GiB)")

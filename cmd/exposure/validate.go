@@ -29,7 +29,12 @@ there is any; on success it prints a short summary of the dataset.`,
 			if err != nil {
 				return err
 			}
+			showProgress := progressOn(cmd.ErrOrStderr(), flags.quiet)
+			if showProgress {
+				opts.Progress = newProgress(cmd.ErrOrStderr()).Read
+			}
 			ds, err := ingest.Load(cmd.Context(), a[0], opts)
+			finishProgress(cmd.ErrOrStderr(), showProgress)
 			if err != nil {
 				return failed(err)
 			}

@@ -28,7 +28,13 @@ names every file that differs and exits 1 if any does.`,
 			if err != nil {
 				return err
 			}
-			diffs, err := pipeline.Verify(cmd.Context(), pipeline.Config{Dataset: a[0], Workers: workers, Ingest: opts}, a[1])
+			cfg := pipeline.Config{Dataset: a[0], Workers: workers, Ingest: opts}
+			showProgress := progressOn(cmd.ErrOrStderr(), flags.quiet)
+			if showProgress {
+				cfg.Progress = newProgress(cmd.ErrOrStderr())
+			}
+			diffs, err := pipeline.Verify(cmd.Context(), cfg, a[1])
+			finishProgress(cmd.ErrOrStderr(), showProgress)
 			if err != nil {
 				return failed(err)
 			}

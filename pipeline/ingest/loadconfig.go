@@ -456,7 +456,7 @@ func configDigest(cfg *Config) (string, error) {
 	}
 	slices.SortFunc(canonical.Sources, func(a, b source) int { return strings.Compare(a.ID, b.ID) })
 	for _, in := range cfg.Inputs {
-		canonical.Inputs = append(canonical.Inputs, input{File: in.File, Source: in.Source})
+		canonical.Inputs = append(canonical.Inputs, input(in))
 	}
 	slices.SortFunc(canonical.Inputs, func(a, b input) int { return strings.Compare(a.File, b.File) })
 	data, err := json.Marshal(canonical)

@@ -22,6 +22,10 @@ const ReportFile = "report.md"
 type Options struct {
 	Out  string   // the report folder; replaced as a whole, its parent created if missing
 	Tool ToolInfo // recorded in the manifest and the report
+
+	// Progress, if set, is called with the name of each file of the report once it is written;
+	// calls may come from more than one goroutine, never at the same time.
+	Progress func(file string)
 }
 
 // testHookFileWritten, when set by a test, is called after each file of the report is complete in the
@@ -68,7 +72,7 @@ func Publish(ctx context.Context, r *trend.Result, opts Options) (*Manifest, err
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
-	manifest, err := build(ctx, r, opts.Tool, tmp)
+	manifest, err := build(ctx, r, opts, tmp)
 	if err != nil {
 		return nil, fmt.Errorf("publish %s: %w", out, err)
 	}
@@ -86,7 +90,8 @@ func Publish(ctx context.Context, r *trend.Result, opts Options) (*Manifest, err
 }
 
 // build writes every file of the report into dir and returns the manifest, which it writes last.
-func build(ctx context.Context, r *trend.Result, tool ToolInfo, dir string) (*Manifest, error) {
+func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Manifest, error) {
+	tool := opts.Tool
 	p := r.Protected
 	var outputs []OutputInfo
 	done := func(info OutputInfo, err error) error {
@@ -94,6 +99,9 @@ func build(ctx context.Context, r *trend.Result, tool ToolInfo, dir string) (*Ma
 			return err
 		}
 		outputs = append(outputs, info)
+		if opts.Progress != nil {
+			opts.Progress(info.File)
+		}
 		if testHookFileWritten != nil {
 			return testHookFileWritten(info.File)
 		}
