@@ -21,6 +21,10 @@ import (
 // a corrupt or hostile file, and the Parquet library would allocate what it claims before it finds out.
 const MaxPageBytes = 64 << 20
 
+// maxHeaderBytes bounds a page header: a header holds sizes, counts and at most the statistics of
+// one page, far below this.
+const maxHeaderBytes = 1 << 20
+
 // Frame checks the magic bytes and the footer length of a Parquet file before the library reads it,
 // so that a corrupt length cannot make it allocate gigabytes. It returns what is wrong, or "" when
 // the frame is sound.
@@ -38,8 +42,16 @@ func Frame(r io.ReaderAt, size int64) string {
 	if string(head[:4]) != "PAR1" || string(tail[4:]) != "PAR1" {
 		return "no PAR1 magic bytes (an encrypted footer is not supported)"
 	}
-	if footer := int64(binary.LittleEndian.Uint32(tail[:4])); footer > size-12 {
+	footer := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if footer > size-12 {
 		return fmt.Sprintf("the footer claims %d bytes but the file has %d", footer, size)
+	}
+	meta := make([]byte, footer)
+	if _, err := r.ReadAt(meta, size-8-footer); err != nil {
+		return err.Error()
+	}
+	if _, err := thriftStruct(meta); err != nil {
+		return "footer: " + err.Error()
 	}
 	return ""
 }
@@ -92,6 +104,14 @@ func Pages(r io.ReaderAt, size int64, md *format.FileMetaData) string {
 			}
 			var values int64
 			for at := start; at < end; {
+				// Walk the header's bytes before the library decodes them (see thriftStruct).
+				head := make([]byte, min(end-at, maxHeaderBytes))
+				if _, err := r.ReadAt(head, at); err != nil && err != io.EOF {
+					return fmt.Sprintf("%s: page header at byte %d: %v", name, at, err)
+				}
+				if _, err := thriftStruct(head); err != nil {
+					return fmt.Sprintf("%s: page header at byte %d: %v", name, at, err)
+				}
 				counter := &countingReader{r: bufio.NewReaderSize(io.NewSectionReader(r, at, end-at), 512)}
 				var h format.PageHeader
 				if err := thrift.NewDecoder(protocol.NewReader(counter)).Decode(&h); err != nil {
