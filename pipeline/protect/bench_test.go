@@ -61,15 +61,8 @@ func BenchmarkProtectFullTable(b *testing.B) {
 		if f := pr.attack(p, pat.suppressed, true); len(f) > 0 {
 			b.Fatalf("audit fails: %+v", f[0])
 		}
-		primary, secondary, cells, secondaryValue = 0, 0, len(p.cells), 0
-		for i, c := range p.cells {
-			if c.sensitive {
-				primary++
-			} else if pat.secondary[i] {
-				secondary++
-				secondaryValue += c.value
-			}
-		}
+		cells = len(p.cells)
+		primary, secondary, secondaryValue = countPattern(p, pat)
 	}
 	b.ReportMetric(float64(cells), "cells")
 	b.ReportMetric(float64(primary), "primary")
@@ -168,4 +161,18 @@ func countUnbounded(rep *AuditReport) int {
 		}
 	}
 	return n
+}
+
+// countPattern counts a table's primary (sensitive) and secondary suppressions and the total value
+// of the secondary ones, the benchmarks' measure of information loss.
+func countPattern(p *problem, pat pattern) (primary, secondary int, secondaryValue int64) {
+	for i, c := range p.cells {
+		if c.sensitive {
+			primary++
+		} else if pat.secondary[i] {
+			secondary++
+			secondaryValue += c.value
+		}
+	}
+	return primary, secondary, secondaryValue
 }

@@ -50,13 +50,9 @@ func BenchmarkProtectSynthetic(b *testing.B) {
 			}
 			busy += time.Since(start)
 			cells += len(p.cells)
-			for i, c := range p.cells {
-				if c.sensitive {
-					primary++
-				} else if pat.secondary[i] {
-					secondary++
-				}
-			}
+			tablePrimary, tableSecondary, _ := countPattern(p, pat)
+			primary += tablePrimary
+			secondary += tableSecondary
 		}
 	}
 	b.ReportMetric(float64(len(ds.Tables)), "tables")
