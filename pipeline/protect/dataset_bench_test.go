@@ -37,17 +37,7 @@ func BenchmarkProtectSynthetic(b *testing.B) {
 		primary, secondary, cells, busy = 0, 0, 0, 0
 		for _, table := range ds.Tables {
 			start := time.Now()
-			p, err := pr.b.makeProblem(table)
-			if err != nil {
-				b.Fatal(err)
-			}
-			pat, err := pr.protectTable(p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if f := pr.attack(p, pat.suppressed, true); len(f) > 0 {
-				b.Fatalf("audit fails: %+v", f[0])
-			}
+			p, pat := protectAudited(b, pr, table)
 			busy += time.Since(start)
 			cells += len(p.cells)
 			tablePrimary, tableSecondary, _ := countPattern(p, pat)
