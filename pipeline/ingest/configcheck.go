@@ -61,6 +61,13 @@ func (c *configCheck) check() *loadedConfig {
 	return &loadedConfig{cfg: cfg, vocab: vocab, keys: keys}
 }
 
+// MaxSources is the most sources one dataset may name: the published cells say which sources cover
+// them as a set that fits 64 bits.
+const MaxSources = 64
+
+// MaxInputs is the most inputs one dataset may list: every leaf records its input in 16 bits.
+const MaxInputs = 1 << 16
+
 // checkID checks an identifier that ends up in folder and file names.
 func (c *configCheck) checkID(p, id, what string) {
 	switch {
@@ -76,6 +83,9 @@ func (c *configCheck) checkSources(vocab *schemas.Vocabulary) map[string]minisig
 	if len(c.cfg.Sources) == 0 {
 		c.errAt("sources", ErrConfig, "the dataset needs at least one source")
 		return keys
+	}
+	if len(c.cfg.Sources) > MaxSources {
+		c.errAt("sources", ErrConfig, "%d sources is more than %d, the most one dataset may name", len(c.cfg.Sources), MaxSources)
 	}
 	firstAt := map[string]string{}
 	for i, s := range c.cfg.Sources {
@@ -160,6 +170,9 @@ func (c *configCheck) checkInputs() {
 	if len(c.cfg.Inputs) == 0 {
 		c.errAt("inputs", ErrConfig, "the dataset needs at least one input")
 		return
+	}
+	if len(c.cfg.Inputs) > MaxInputs {
+		c.errAt("inputs", ErrConfig, "%d inputs is more than %d, the most one dataset may list", len(c.cfg.Inputs), MaxInputs)
 	}
 	sources := map[string]bool{}
 	for _, s := range c.cfg.Sources {

@@ -47,10 +47,12 @@ const Unknown int64 = -1
 type Leaf struct {
 	Geo           schemas.GeoID // a country
 	Org           schemas.OrgID // an organization type, never OrgAll
-	Value         int64         // the count, >= 0
-	Contributors  int64         // distinct organizations behind the count, >= 0
-	Largest       int64         // largest single organization's part of Value, or Unknown
-	SecondLargest int64         // second largest part, or Unknown
+	Input         uint16        // index in Dataset.Inputs of the file the leaf was read from
+	Flags         schemas.ObsFlags
+	Value         int64 // the count, >= 0
+	Contributors  int64 // distinct organizations behind the count, >= 0
+	Largest       int64 // largest single organization's part of Value, or Unknown
+	SecondLargest int64 // second largest part, or Unknown
 }
 
 // HasDominance reports whether the leaf gives both largest parts, so that the p% rule applies to it.

@@ -84,7 +84,7 @@ func (b *builder) add(row *cellRow, at place) (ok, first bool) {
 		return false, first
 	}
 	t.leaves = append(t.leaves, Leaf{
-		Geo: row.geo, Org: row.org, Value: row.value, Contributors: row.contributors,
+		Geo: row.geo, Org: row.org, Input: uint16(at.input()), Value: row.value, Contributors: row.contributors,
 		Largest: row.largest, SecondLargest: row.secondLargest,
 	})
 	t.places = append(t.places, at)

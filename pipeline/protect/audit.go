@@ -182,6 +182,17 @@ func publishedProblem(lay *layout, t *Table) (*problem, []bool, error) {
 	return p, suppressed, nil
 }
 
+// Bounds returns the interval that anyone can derive for every suppressed cell of t from t's own
+// published cells, its additive relations and non-negativity, in t's cell order. Relations with
+// other tables can only narrow these intervals further, so a statement that holds for every value
+// in them (a rank, a maximum) holds for the suppressed cells whatever else is published: this is
+// what the trend stage proves its statistics with. It is an error when the published cells are
+// inconsistent.
+func Bounds(vocab *schemas.Vocabulary, t *Table) ([]Interval, error) {
+	lay := newLayout(vocab)
+	return auditTable(lay, newNetwork(lay), t)
+}
+
 // auditTable derives the interval of every suppressed cell of one published table.
 func auditTable(lay *layout, nw *network, t *Table) ([]Interval, error) {
 	p, suppressed, err := publishedProblem(lay, t)
@@ -398,7 +409,7 @@ func AuditDataset(ds *ingest.Dataset, tables []*Table) (*AuditReport, error) {
 	}
 	var findings []Finding
 	for _, dt := range ds.Tables {
-		p, err := pr.b.makeProblem(dt)
+		p, err := pr.b.makeProblem(dt, nil)
 		if err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
 		}

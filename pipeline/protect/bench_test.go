@@ -171,7 +171,7 @@ func countPattern(p *problem, pat pattern) (primary, secondary int, secondaryVal
 // keeps the problem and the pattern that the benchmarks measure.
 func protectAudited(b *testing.B, pr *protector, table *ingest.Table) (*problem, pattern) {
 	b.Helper()
-	p, err := pr.b.makeProblem(table)
+	p, err := pr.b.makeProblem(table, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func runProtect(t *testing.T, d *datadriven.TestData) string {
 		t.Fatal(err)
 	}
 	pr := newProtector(newLayout(v), r)
-	p, err := pr.b.makeProblem(table)
+	p, err := pr.b.makeProblem(table, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

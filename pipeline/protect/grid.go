@@ -128,6 +128,8 @@ func (l *layout) relation(n int32) string {
 // gives them.
 type cell struct {
 	key          CellKey
+	flags        schemas.ObsFlags
+	sources      SourceSet
 	value        int64
 	contributors int64
 	largest      int64 // or ingest.Unknown
@@ -199,6 +201,8 @@ func isAncestorOrSelf(g *schemas.Geography, anc, id schemas.GeoID) bool {
 
 // accumulator is the running total of one cell while the leaves are summed up.
 type accumulator struct {
+	flags               schemas.ObsFlags
+	sources             SourceSet
 	value, contributors int64
 	top1, top2          int64 // the two largest parts seen
 	dominanceMissing    bool  // a non-zero leaf below does not give its largest parts
@@ -207,21 +211,24 @@ type accumulator struct {
 
 // builder turns the leaves of an ingest.Table into a problem, reusing its dense buffers.
 type builder struct {
-	lay    *layout
-	rules  *rules
-	acc    []accumulator // by GeoID*width + OrgID
-	leaves []ingest.Leaf
-	up     []schemas.GeoID
+	lay         *layout
+	rules       *rules
+	inputSource []SourceSet // by the leaves' Input: the source that signed the input, as a set
+	acc         []accumulator // by GeoID*width + OrgID
+	leaves      []ingest.Leaf
+	up          []schemas.GeoID
 }
 
-func newBuilder(lay *layout, r *rules) *builder {
-	return &builder{lay: lay, rules: r, acc: make([]accumulator, lay.geo.Len()*lay.width)}
+func newBuilder(lay *layout, r *rules, inputSource []SourceSet) *builder {
+	return &builder{lay: lay, rules: r, inputSource: inputSource, acc: make([]accumulator, lay.geo.Len()*lay.width)}
 }
 
 // makeProblem builds the table of one (period, metric): the leaves the submissions name and every
 // total above them, with values, contributors and dominance summed up, and the primary suppressions
-// marked. It does not depend on the order of the leaves.
-func (b *builder) makeProblem(t *ingest.Table) (*problem, error) {
+// marked. A cell's flags are those of its leaves together, and a total whose set of leaves differs
+// from its previous period's (coverage, from coverageBreaks; nil for none) is a break too. It does
+// not depend on the order of the leaves.
+func (b *builder) makeProblem(t *ingest.Table, coverage []bool) (*problem, error) {
 	lay, geo := b.lay, b.lay.geo
 	p := &problem{period: t.Period, metric: t.Metric}
 	if int(t.Metric) >= lay.vocab.NumMetrics() {
@@ -248,12 +255,18 @@ func (b *builder) makeProblem(t *ingest.Table) (*problem, error) {
 		if leaf.Value < 0 || leaf.Contributors < 0 {
 			return nil, fmt.Errorf("%s: cell %s %s has a negative count", p.name(lay.vocab), code, lay.vocab.Org(leaf.Org).Code)
 		}
+		var src SourceSet
+		if int(leaf.Input) < len(b.inputSource) {
+			src = b.inputSource[leaf.Input]
+		}
 		b.up = append(b.up[:0], leaf.Geo)
 		b.up = append(b.up, geo.Ancestors(leaf.Geo)...)
 		for _, g := range b.up {
 			for _, o := range [2]schemas.OrgID{leaf.Org, schemas.OrgAll} {
 				a := &b.acc[int(g)*lay.width+int(o)]
 				a.present = true
+				a.flags |= leaf.Flags
+				a.sources |= src
 				if a.value > math.MaxInt64-leaf.Value || a.contributors > math.MaxInt64-leaf.Contributors {
 					return nil, fmt.Errorf("%s: the total %s %s overflows a 64-bit integer", p.name(lay.vocab), geo.Node(g).Code, lay.vocab.Org(o).Code)
 				}
@@ -286,7 +299,10 @@ func (b *builder) makeProblem(t *ingest.Table) (*problem, error) {
 			return nil, fmt.Errorf("%s: the total %s %s = %d is above %d, the largest count protected exactly",
 				p.name(lay.vocab), geo.Node(k.Geo).Code, lay.vocab.Org(k.Org).Code, a.value, maxCount)
 		}
-		c := cell{key: k, value: a.value, contributors: a.contributors, largest: ingest.Unknown, second: ingest.Unknown}
+		c := cell{key: k, flags: a.flags, sources: a.sources, value: a.value, contributors: a.contributors, largest: ingest.Unknown, second: ingest.Unknown}
+		if coverage != nil && coverage[i] {
+			c.flags |= schemas.ObsBreak
+		}
 		if !a.dominanceMissing && a.value > 0 {
 			c.largest, c.second = a.top1, a.top2
 		}

@@ -35,7 +35,7 @@ func metricID(t testing.TB, v *schemas.Vocabulary, code string) schemas.MetricID
 // testDataset wraps tables into a dataset with the given protection parameters.
 func testDataset(v *schemas.Vocabulary, prot ingest.Protection, tables ...*ingest.Table) *ingest.Dataset {
 	return &ingest.Dataset{
-		Config: &ingest.Config{ID: "test", Title: "Test", Licence: "CC0-1.0", Protection: prot, SHA256: "00"},
+		Config: &ingest.Config{ID: "test", Title: "Test", Licence: "CC0-1.0", Protection: prot, SHA256: "00", Sources: []ingest.Source{{ID: "s", Name: "S"}}},
 		Vocab:  v,
 		Tables: tables,
 	}
@@ -110,4 +110,13 @@ func scanParams(t testing.TB, d *datadriven.TestData) (ingest.Protection, string
 func cellLabel(v *schemas.Vocabulary, k CellKey) string {
 	n := v.Geo.Node(k.Geo)
 	return fmt.Sprintf("%-9s %-3s %s", n.Level, n.Code, v.Org(k.Org).Code)
+}
+
+func orgID(t testing.TB, v *schemas.Vocabulary, code string) schemas.OrgID {
+	t.Helper()
+	id, ok := v.OrgByCode(code)
+	if !ok {
+		t.Fatalf("no organization type %q", code)
+	}
+	return id
 }

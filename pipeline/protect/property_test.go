@@ -117,8 +117,8 @@ func TestBoundsMatchLP(t *testing.T) {
 	lay := newLayout(v)
 	rapid.Check(t, func(t *rapid.T) {
 		r, _ := newRules(ingest.DefaultProtection(), v)
-		b := newBuilder(lay, r)
-		p, err := b.makeProblem(&ingest.Table{Period: testPeriod, Leaves: randomLeaves(t, v)})
+		b := newBuilder(lay, r, nil)
+		p, err := b.makeProblem(&ingest.Table{Period: testPeriod, Leaves: randomLeaves(t, v)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +306,7 @@ func TestAttackMatchesIntervals(t *testing.T) {
 		prot.Interval = rapid.SampledFrom([]float64{0, 0.2, 0.5, 1}).Draw(t, "q")
 		r, _ := newRules(prot, v)
 		pr := newProtector(lay, r)
-		p, err := pr.b.makeProblem(&ingest.Table{Period: testPeriod, Leaves: randomLeaves(t, v)})
+		p, err := pr.b.makeProblem(&ingest.Table{Period: testPeriod, Leaves: randomLeaves(t, v)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -362,7 +362,7 @@ func TestBruteForceRatio(t *testing.T) {
 	var ratioSum float64
 	for tables < *bruteTables {
 		leaves := tinyLeaves(rng, v)
-		p, err := pr.b.makeProblem(&ingest.Table{Period: testPeriod, Leaves: leaves})
+		p, err := pr.b.makeProblem(&ingest.Table{Period: testPeriod, Leaves: leaves}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -487,7 +487,7 @@ func TestPatternIsMinimal(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		r, _ := newRules(ingest.DefaultProtection(), v)
 		pr, check := newProtector(lay, r), newProtector(lay, r)
-		p, err := pr.b.makeProblem(&ingest.Table{Period: testPeriod, Leaves: randomLeaves(t, v)})
+		p, err := pr.b.makeProblem(&ingest.Table{Period: testPeriod, Leaves: randomLeaves(t, v)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

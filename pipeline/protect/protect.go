@@ -57,6 +57,12 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 			return nil, fmt.Errorf("protect: two tables for %s %s", tables[i].Period, metricCode(ds.Vocab, tables[i].Metric))
 		}
 	}
+	sources := sortedSources(ds.Config.Sources)
+	inputSource, err := inputSources(ds, sources)
+	if err != nil {
+		return nil, fmt.Errorf("protect: %w", err)
+	}
+	coverage := coverageBreaks(lay, tables)
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -73,8 +79,9 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 		go func() {
 			defer wg.Done()
 			pr := newProtector(lay, r)
+			pr.b.inputSource = inputSource
 			for i := range jobs {
-				out[i], errs[i] = pr.protectOne(tables[i])
+				out[i], errs[i] = pr.protectOne(tables[i], coverage[i])
 				if opts.ConsumeInput {
 					tables[i].Leaves = nil
 				}
@@ -110,7 +117,7 @@ feed:
 			Title:        ds.Config.Title,
 			Licence:      ds.Config.Licence,
 			ConfigSHA256: ds.Config.SHA256,
-			Sources:      append([]ingest.Source(nil), ds.Config.Sources...),
+			Sources:      sources,
 			Inputs:       append([]ingest.InputFile(nil), ds.Inputs...),
 			Parameters:   ds.Config.Protection,
 			Caveats:      append([]string(nil), ds.Config.Caveats...),
@@ -118,7 +125,6 @@ feed:
 		Tables: out,
 	}
 	// The publication must not depend on the order in which dataset.yaml lists its sources and inputs.
-	slices.SortFunc(res.Provenance.Sources, func(a, b ingest.Source) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(res.Provenance.Inputs, func(a, b ingest.InputFile) int { return strings.Compare(a.File, b.File) })
 	res.Summary.Tables = len(out)
 	for _, t := range out {
@@ -132,9 +138,35 @@ feed:
 	return res, nil
 }
 
+// sortedSources returns the dataset's sources sorted by id: the order of SourceSet's bits and of the
+// publication, whatever the order of dataset.yaml.
+func sortedSources(sources []ingest.Source) []ingest.Source {
+	out := append([]ingest.Source(nil), sources...)
+	slices.SortFunc(out, func(a, b ingest.Source) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// inputSources maps each input of ds (the leaves' Input) to its source, as a one-element SourceSet
+// over the sorted sources.
+func inputSources(ds *ingest.Dataset, sources []ingest.Source) ([]SourceSet, error) {
+	if len(sources) > 64 {
+		return nil, fmt.Errorf("%d sources: at most 64 can be told apart in the published cells", len(sources))
+	}
+	out := make([]SourceSet, len(ds.Inputs))
+	for i, in := range ds.Inputs {
+		j := slices.IndexFunc(sources, func(s ingest.Source) bool { return s.ID == in.Source })
+		if j < 0 {
+			return nil, fmt.Errorf("input %s names source %q, which is not configured", in.File, in.Source)
+		}
+		out[i] = 1 << uint(j)
+	}
+	return out, nil
+}
+
 // protectOne protects one table and proves it with the exact audit against the true values.
-func (pr *protector) protectOne(t *ingest.Table) (*Table, error) {
-	p, err := pr.b.makeProblem(t)
+// coverage marks the totals whose set of leaves changed since their previous period.
+func (pr *protector) protectOne(t *ingest.Table, coverage []bool) (*Table, error) {
+	p, err := pr.b.makeProblem(t, coverage)
 	if err != nil {
 		return nil, err
 	}
@@ -153,9 +185,9 @@ func (pr *protector) protectOne(t *ingest.Table) (*Table, error) {
 	out := &Table{Period: p.period, Metric: p.metric, Cells: make([]Cell, len(p.cells))}
 	for i, c := range p.cells {
 		if pat.suppressed[i] {
-			out.Cells[i] = SuppressedCell(c.key.Geo, c.key.Org)
+			out.Cells[i] = SuppressedCell(c.key.Geo, c.key.Org).WithFacts(c.flags, c.sources)
 		} else {
-			out.Cells[i] = PublishedCell(c.key.Geo, c.key.Org, c.value)
+			out.Cells[i] = PublishedCell(c.key.Geo, c.key.Org, c.value).WithFacts(c.flags, c.sources)
 		}
 	}
 	return out, nil

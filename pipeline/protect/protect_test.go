@@ -179,7 +179,7 @@ func TestAuditDatasetFindsViolations(t *testing.T) {
 	table := &ingest.Table{Period: testPeriod, Metric: metricID(t, v, "exposed_systems"), Leaves: parseLeaves(t, v, singletonLeaves)}
 	ds := testDataset(v, ingest.DefaultProtection(), table)
 	r, _ := newRules(ds.Config.Protection, v)
-	p, err := newBuilder(newLayout(v), r).makeProblem(table)
+	p, err := newBuilder(newLayout(v), r, nil).makeProblem(table, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

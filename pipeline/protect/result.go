@@ -49,9 +49,19 @@ type Table struct {
 type Cell struct {
 	Geo        schemas.GeoID
 	Org        schemas.OrgID
+	Flags      schemas.ObsFlags // break, estimate, provisional: public facts about how the figure was made
+	Sources    SourceSet        // the sources whose leaves the cell adds up
 	value      int64
 	suppressed bool
 }
+
+// SourceSet is a set of the dataset's sources, bit i standing for Provenance.Sources[i] (sorted by
+// id): the sources that cover a cell. Which source covers which cell is public (the sources' scopes
+// and the flags of a change of source say it anyway); their figures are not.
+type SourceSet uint64
+
+// Has reports whether source i is in the set.
+func (s SourceSet) Has(i int) bool { return i >= 0 && i < 64 && s&(1<<uint(i)) != 0 }
 
 // PublishedCell returns a published cell with the given value.
 func PublishedCell(geo schemas.GeoID, org schemas.OrgID, value int64) Cell {
@@ -61,6 +71,12 @@ func PublishedCell(geo schemas.GeoID, org schemas.OrgID, value int64) Cell {
 // SuppressedCell returns a suppressed cell; it has no value.
 func SuppressedCell(geo schemas.GeoID, org schemas.OrgID) Cell {
 	return Cell{Geo: geo, Org: org, suppressed: true}
+}
+
+// WithFacts returns c with its flags and sources set.
+func (c Cell) WithFacts(flags schemas.ObsFlags, sources SourceSet) Cell {
+	c.Flags, c.Sources = flags, sources
+	return c
 }
 
 // Value returns the published value, and false (with 0) when the cell is suppressed.

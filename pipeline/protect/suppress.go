@@ -32,7 +32,7 @@ type pendingSupport struct {
 }
 
 func newProtector(lay *layout, r *rules) *protector {
-	return &protector{lay: lay, rules: r, b: newBuilder(lay, r), nw: newNetwork(lay)}
+	return &protector{lay: lay, rules: r, b: newBuilder(lay, r, nil), nw: newNetwork(lay)}
 }
 
 // pattern is a suppression pattern of one table: which cells are withheld, and of those which were
