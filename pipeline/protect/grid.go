@@ -213,7 +213,7 @@ type accumulator struct {
 type builder struct {
 	lay         *layout
 	rules       *rules
-	inputSource []SourceSet // by the leaves' Input: the source that signed the input, as a set
+	inputSource []SourceSet   // by the leaves' Input: the source that signed the input, as a set
 	acc         []accumulator // by GeoID*width + OrgID
 	leaves      []ingest.Leaf
 	up          []schemas.GeoID
