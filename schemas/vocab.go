@@ -62,6 +62,8 @@ type Vocabulary struct {
 	metrics      []Metric // index MetricID; sorted by code
 	metricOrder  []MetricID
 	metricByCode map[string]MetricID
+
+	relations []Relation // the vocabulary's relations between metrics (relations.csv)
 }
 
 var (
@@ -176,6 +178,10 @@ func newVocabulary(geo *Geography, orgs []OrgType, metrics []Metric) (*Vocabular
 	}
 	for _, m := range metrics {
 		v.metricOrder = append(v.metricOrder, v.metricByCode[m.Code])
+	}
+	var err error
+	if v.relations, err = loadRelations(v); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
