@@ -13,6 +13,10 @@ type Config struct {
 	Inputs     []Input          `mapstructure:"inputs"`
 	Protection Protection       `mapstructure:"protection"`
 	Metrics    []schemas.Metric `mapstructure:"metrics"`
+	// Relations are the linear relations between metrics that the dataset declares beyond the
+	// vocabulary's (SPEC 3.3, 6), e.g. its sources' stock-flow identity
+	// "exposed_systems = prev(exposed_systems) + new_systems - offline_systems".
+	Relations []string `mapstructure:"relations"`
 	// Caveats are sentences the report must carry about the figures (e.g. which numbers are an
 	// illustrative allocation). This key is the project's documented extension of SPEC 6.
 	Caveats []string `mapstructure:"caveats"`

@@ -1,9 +1,11 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"aead.dev/minisign"
@@ -58,7 +60,7 @@ func (c *configCheck) check() *loadedConfig {
 			c.errAt(fmt.Sprintf("caveats[%d]", i), ErrConfig, "a caveat must not be empty")
 		}
 	}
-	return &loadedConfig{cfg: cfg, vocab: vocab, keys: keys}
+	return &loadedConfig{cfg: cfg, vocab: vocab, keys: keys, relations: c.checkRelations(vocab)}
 }
 
 // MaxSources is the most sources one dataset may name: the published cells say which sources cover
@@ -67,6 +69,55 @@ const MaxSources = 64
 
 // MaxInputs is the most inputs one dataset may list: every leaf records its input in 16 bits.
 const MaxInputs = 1 << 16
+
+// DeclaredReason is the reason a dataset's own relation holds, as the report states it.
+const DeclaredReason = "Declared by the dataset (dataset.yaml): its sources compute the figures so that it holds."
+
+// checkRelations parses the dataset's relations and returns the relations in force: the
+// vocabulary's, then the dataset's in their order. A relation that cannot be read is reported at
+// its line and the column of the problem; one that repeats another (in any form) is reported too.
+func (c *configCheck) checkRelations(vocab *schemas.Vocabulary) []schemas.Relation {
+	rels := vocab.Relations()
+	seen := map[string]string{}
+	for _, r := range rels {
+		seen[r.Normal(vocab)] = "the vocabulary"
+	}
+	for i, text := range c.cfg.Relations {
+		p := fmt.Sprintf("relations[%d]", i)
+		r, err := schemas.ParseRelation(text, vocab)
+		var re *schemas.RelationError
+		if errors.As(err, &re) {
+			c.errAtColumn(p, re.Column, ErrConfig, "relation %s: %s", strconv.Quote(text), re.Msg)
+			continue
+		}
+		if err != nil {
+			c.errAt(p, ErrConfig, "relation %s: %v", strconv.Quote(text), err)
+			continue
+		}
+		if where, dup := seen[r.Normal(vocab)]; dup {
+			c.errAt(p, ErrConfig, "relation %s says what %s says already (%s)", strconv.Quote(text), where, r.Normal(vocab))
+			continue
+		}
+		seen[r.Normal(vocab)] = c.where(p)
+		r.Reason = DeclaredReason
+		rels = append(rels, r)
+	}
+	return rels
+}
+
+// errAtColumn reports a problem at character col (1-based) of the string value at key path p.
+func (c *configCheck) errAtColumn(p string, col int, kind error, format string, args ...any) {
+	if _, ok := c.origin[p]; ok {
+		c.errAt(p, kind, format, args...)
+		return
+	}
+	at := c.pos[p]
+	column := at.column + col - 1
+	if at.quoted {
+		column++
+	}
+	c.errs.add(&Error{File: ConfigFile, Line: at.line, Column: column, Field: p, Err: fail(kind, format, args...)})
+}
 
 // checkID checks an identifier that ends up in folder and file names.
 func (c *configCheck) checkID(p, id, what string) {

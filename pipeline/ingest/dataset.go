@@ -19,7 +19,10 @@ type Dataset struct {
 	Config *Config             // dataset.yaml after overrides, checked
 	Vocab  *schemas.Vocabulary // the default vocabulary plus the dataset's own metrics
 	Inputs []InputFile         // one per input entry, in dataset.yaml's order
-	Tables []*Table            // one per (period, metric) that a submission names, sorted by period then MetricID
+	// Relations are the relations between metrics in force: the vocabulary's, then the dataset's
+	// own. The data satisfy every one of them wherever it is in force (see checkRelations).
+	Relations []schemas.Relation
+	Tables    []*Table // one per (period, metric) that a submission names, sorted by period then MetricID
 }
 
 // InputFile is the provenance of one submission: what was read, from whom, and how it was verified.

@@ -94,6 +94,8 @@ var (
 	ErrOutOfScope = errors.New("outside the source's scope")
 	// ErrDuplicateCell is a cell (period, country, org_type, metric) given twice in the dataset.
 	ErrDuplicateCell = errors.New("duplicate cell")
+	// ErrRelation: the leaves of one cell break a relation between metrics in force (SPEC 3.3).
+	ErrRelation = errors.New("relation between metrics broken")
 )
 
 // Error is one problem found in a file, located as precisely as the file allows, in the manner of

@@ -56,7 +56,7 @@ func readRows(t testing.TB, data []byte, parquetFile bool) ([]*Table, *collector
 	if err != nil {
 		t.Fatalf("reader returned %v without a cancelled context", err)
 	}
-	tables := b.finish(rules.vocab, func(at, first place, cell string) error {
+	tables, _ := b.finish(rules.vocab, func(at, first place, cell string) error {
 		return &Error{File: "data/f", Row: at.at(), Err: fail(ErrDuplicateCell, "%s", cell)}
 	}, errs)
 	return tables, errs, ir

@@ -58,7 +58,10 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		}
 		return &Error{File: ir.file, Line: int(at.at()), Column: ir.fileCol[colPeriod] + 1, Err: err}
 	}
-	tables := b.finish(lc.vocab, dupError, errs)
+	tables, places := b.finish(lc.vocab, dupError, errs)
+	if errs.count() == 0 {
+		checkRelations(lc.vocab, lc.relations, tables, places, readers, errs)
+	}
 	if len(tables) == 0 && errs.count() == 0 {
 		// Publishing an empty report over a previous one is never what a sender of empty files
 		// meant.
@@ -69,7 +72,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
-	return &Dataset{Dir: dir, Config: cfg, Vocab: lc.vocab, Inputs: inputs, Tables: tables}, nil
+	return &Dataset{Dir: dir, Config: cfg, Vocab: lc.vocab, Inputs: inputs, Tables: tables, Relations: lc.relations}, nil
 }
 
 // placeText names a place of this input for a message: "data/a.csv:3:1" or "data/b.parquet:row 3".

@@ -85,10 +85,11 @@ var safeName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 // loadedConfig is a checked configuration with what Load needs besides: the vocabulary with the
 // dataset's metrics, the sources' public keys and the open dataset folder.
 type loadedConfig struct {
-	cfg   *Config
-	vocab *schemas.Vocabulary
-	keys  map[string]minisign.PublicKey // by source id
-	root  *os.Root
+	cfg       *Config
+	vocab     *schemas.Vocabulary
+	relations []schemas.Relation            // the vocabulary's, then the dataset's
+	keys      map[string]minisign.PublicKey // by source id
+	root      *os.Root
 }
 
 // LoadConfig reads and checks dir/dataset.yaml with the environment and overrides of opts applied
@@ -443,11 +444,12 @@ func configDigest(cfg *Config) (string, error) {
 		Interval        float64          `json:"interval"`
 		Metrics         []schemas.Metric `json:"metrics"` // in order: it is the report's order
 		Caveats         []string         `json:"caveats"` // in order: it is the report's order
+		Relations       []string         `json:"relations,omitempty"`
 	}{
 		ID: cfg.ID, Title: cfg.Title, Licence: cfg.Licence,
 		MinContributors: cfg.Protection.MinContributors, MinValue: cfg.Protection.MinValue,
 		PPercent: cfg.Protection.PPercent, Interval: cfg.Protection.Interval,
-		Metrics: cfg.Metrics, Caveats: cfg.Caveats,
+		Metrics: cfg.Metrics, Caveats: cfg.Caveats, Relations: cfg.Relations,
 	}
 	for _, s := range cfg.Sources {
 		sc := scope{Countries: slices.Sorted(slices.Values(s.Scope.Countries)), Metrics: slices.Sorted(slices.Values(s.Scope.Metrics)),

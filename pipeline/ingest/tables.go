@@ -94,8 +94,9 @@ func (b *builder) add(row *cellRow, at place) (ok, first bool) {
 // finish sorts every table, reports each cell that appears more than once (SPEC 3.1: the same
 // (period, country, org_type, metric) twice in the dataset) through dupError, with the place of the
 // repeated row, the place where the cell was first read and the cell, and returns the tables sorted
-// by period then metric. The builder is empty afterwards.
-func (b *builder) finish(vocab *schemas.Vocabulary, dupError func(at, first place, cell string) error, errs *collector) []*Table {
+// by period then metric, with the place of each leaf (parallel to the tables and their leaves). The
+// builder is empty afterwards.
+func (b *builder) finish(vocab *schemas.Vocabulary, dupError func(at, first place, cell string) error, errs *collector) ([]*Table, [][]place) {
 	keys := make([]tableKey, 0, len(b.tables))
 	for k := range b.tables {
 		keys = append(keys, k)
@@ -112,6 +113,7 @@ func (b *builder) finish(vocab *schemas.Vocabulary, dupError func(at, first plac
 	}
 	var dups []dup
 	tables := make([]*Table, 0, len(keys))
+	places := make([][]place, 0, len(keys))
 	for _, k := range keys {
 		tb := b.tables[k]
 		sort.Sort(tb)
@@ -128,6 +130,7 @@ func (b *builder) finish(vocab *schemas.Vocabulary, dupError func(at, first plac
 			tb.places[n] = tb.places[i]
 		}
 		tables = append(tables, &Table{Period: k.period, Metric: k.metric, Leaves: leaves[:len(leaves):len(leaves)]})
+		places = append(places, tb.places[:len(leaves)])
 		delete(b.tables, k)
 	}
 	b.last = nil
@@ -136,7 +139,7 @@ func (b *builder) finish(vocab *schemas.Vocabulary, dupError func(at, first plac
 	for _, d := range dups {
 		errs.add(dupError(d.at, d.first, d.cell))
 	}
-	return tables
+	return tables, places
 }
 
 // cellText names a cell for a duplicate message.

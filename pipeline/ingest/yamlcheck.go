@@ -73,8 +73,9 @@ var configSpec = object(map[string]*keySpec{
 		"p_percent":        specNumber,
 		"interval":         specNumber,
 	}),
-	"metrics": listOf(object(map[string]*keySpec{"code": specString, "description": specString, "unit": specString})),
-	"caveats": specStrings,
+	"metrics":   listOf(object(map[string]*keySpec{"code": specString, "description": specString, "unit": specString})),
+	"caveats":   specStrings,
+	"relations": specStrings,
 	"limits": object(map[string]*keySpec{
 		"max_file_bytes":      specInt,
 		"max_rows_per_file":   specInt,
@@ -83,7 +84,10 @@ var configSpec = object(map[string]*keySpec{
 })
 
 // position is where a value stands in dataset.yaml.
-type position struct{ line, column int }
+type position struct {
+	line, column int
+	quoted       bool // the value is a quoted scalar: its text starts one column after the quote
+}
 
 // mapKeyPattern is what a key of a code-keyed mapping (protection.min_value) may look like: a metric
 // code is lower case, and viper, which reads keys case-insensitively and dots as nesting, must not
@@ -150,7 +154,7 @@ func (c *yamlChecker) errAt(n *yaml.Node, path string, kind error, format string
 // walk checks node n, found at path, against spec.
 func (c *yamlChecker) walk(n *yaml.Node, spec *keySpec, path string) {
 	if path != "" {
-		c.pos[path] = position{n.Line, n.Column}
+		c.pos[path] = position{n.Line, n.Column, n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0}
 	}
 	if n.Kind == yaml.AliasNode || n.Anchor != "" {
 		// Anchors and aliases have no use in a short configuration file, and refusing them rules
