@@ -500,11 +500,13 @@ func mergeFindings(a, b []Finding) []Finding {
 // pattern, as exact decisions (is the slack at least the need?) on the residual graph: every
 // sensitive cell suppressed and protected, with each single-contributor cell its witness uses known,
 // and every suppressed cell not disclosed exactly. With normal false it reports only the findings
-// that need a singleton, for callers that check the rest from exact intervals.
+// that need a singleton, for callers that check the rest from exact intervals. The table is taken
+// alone: relations with other tables are the joint proof's (prove).
 func (pr *protector) attack(p *problem, suppressed []bool, normal bool) []Finding {
-	pr.load(p)
-	nw := pr.nw
-	nw.setPattern(suppressed)
+	ts := newTableState(pr.lay, p)
+	copy(ts.free, suppressed)
+	pr.attach(&joint{lay: pr.lay, rules: pr.rules, tables: []*tableState{ts}})
+	pr.singleOnly, pr.allowed = false, nil
 	var out []Finding
 	report := func(i int32, s int32, msg string) {
 		f := Finding{Period: p.period, Metric: p.metric, Cell: p.cells[i].key, Problem: msg}
@@ -513,46 +515,42 @@ func (pr *protector) attack(p *problem, suppressed []bool, normal bool) []Findin
 		}
 		out = append(out, f)
 	}
-	var supp []int32
+	none := cellRef{-1, -1}
 	for i, c := range p.cells {
-		e := int32(i)
+		e := cellRef{0, int32(i)}
 		switch {
 		case c.sensitive && !suppressed[i]:
 			if normal {
-				report(e, -1, "sensitive cell is published")
+				report(e.cell, -1, "sensitive cell is published")
 			}
 		case c.sensitive:
-			var ok bool
-			supp, ok, _ = pr.secure(p, e, -1, pr.need(p, e), false, supp[:0])
+			supp, ok, _ := pr.secure(e, none, pr.need(e), false, nil)
 			if !ok {
 				if normal {
-					report(e, -1, fmt.Sprintf("the interval is narrower than v(1±q) for v = %d", c.value))
+					report(e.cell, -1, fmt.Sprintf("the interval is narrower than v(1±q) for v = %d", c.value))
 				}
 				continue
 			}
-			supp = sortUnique(supp)
-			for _, s := range supp {
-				if s == e || !pr.singleton(p, s) {
+			slices.SortFunc(supp, compareRefs)
+			for _, s := range slices.Compact(supp) {
+				if s == e || !pr.singleton(s) {
 					continue
 				}
-				req, needed := pr.singletonNeed(p, s, e)
+				req, needed := pr.singletonNeed(s, e)
 				if !needed {
 					continue
 				}
-				if _, ok, _ := pr.secure(p, e, s, req, false, nil); !ok {
-					report(e, s, fmt.Sprintf("cannot move up by %d and down by %d from v = %d", req.up, req.down, c.value))
+				if _, ok, _ := pr.secure(e, s, req, false, nil); !ok {
+					report(e.cell, s.cell, fmt.Sprintf("cannot move up by %d and down by %d from v = %d", req.up, req.down, c.value))
 				}
 			}
 		case suppressed[i] && normal:
-			if up, _ := nw.slack(nw.head[e], nw.tail[e], e, -1, 1); up >= 1 {
-				nw.restore()
+			if _, up := pr.move(e, none, direction{true, 1}, nil); up {
 				continue
 			}
-			nw.restore()
-			if down, _ := nw.slack(nw.tail[e], nw.head[e], e, -1, 1); down < 1 {
-				report(e, -1, "interval is narrower than 1: the value is disclosed")
+			if _, down := pr.move(e, none, direction{false, 1}, nil); !down {
+				report(e.cell, -1, "interval is narrower than 1: the value is disclosed")
 			}
-			nw.restore()
 		}
 	}
 	return out

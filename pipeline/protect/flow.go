@@ -8,20 +8,26 @@ import (
 // thousand cell values, which then stay far below the int64 range.
 const maxCount = int64(1) << 50
 
+// noBound is an arc's upper bound when nothing caps it.
+const noBound = int64(math.MaxInt64)
+
 // network is the residual-graph machinery of one table: the cells as arcs with a reference feasible
 // flow x (the true values in the build; any table consistent with the published cells in the
 // outsider's audit), and the buffers of the searches. One network per worker is reused for every
 // table, so the inner loops do not allocate.
 //
-// In the residual graph a suppressed (free) arc a = u->v can carry more (forward, unbounded) and
-// less (backward, at most y[a], by non-negativity); a published arc is fixed and absent. The upward
-// slack of a suppressed cell e = u->v is the maximum flow from v to u without e, the downward slack
-// the maximum flow from u to v without e (capped at x[e]).
+// In the residual graph a suppressed (free) arc a = u->v can carry more (forward, up to hi[a] - y[a])
+// and less (backward, down to lo[a]: y[a] - lo[a]); a published arc is fixed and absent. Without
+// relations between tables the bounds are those of non-negativity, lo = 0 and hi = +inf (noBound);
+// a relation with a cell of another table held at its value bounds an arc further (see joint.go).
+// The upward slack of a suppressed cell e = u->v is the maximum flow from v to u without e, the
+// downward slack the maximum flow from u to v without e (each also capped by e's own bounds).
 type network struct {
 	lay        *layout
 	tail, head []int32
 	x          []int64 // reference values
 	y          []int64 // working values during a search; equal to x between searches
+	lo, hi     []int64 // bounds of the working values; hi == noBound is +inf
 	free       []bool  // suppressed arcs; change only through setFree
 	adjStart   []int32 // CSR adjacency: arcs at node n are adj[adjStart[n]:adjStart[n+1]],
 	freeEnd    []int32 // the free ones first, in adj[adjStart[n]:freeEnd[n]], so searches skip the rest
@@ -69,6 +75,12 @@ func (nw *network) load(tail, head []int32, x []int64) {
 	nw.x = x
 	nw.y = grow(nw.y, m)
 	copy(nw.y, x)
+	nw.lo = grow(nw.lo, m)
+	clear(nw.lo)
+	nw.hi = grow(nw.hi, m)
+	for a := range nw.hi {
+		nw.hi[a] = noBound
+	}
 	nw.free = growBool(nw.free, m)
 	clear(nw.free)
 	nw.avoid = growBool(nw.avoid, m)
@@ -186,7 +198,7 @@ func (nw *network) augment(src, dst, ex1, ex2 int32, need int64, avoid bool) (in
 			if a == ex1 || a == ex2 || (avoid && nw.avoid[a]) {
 				continue
 			}
-			if nw.seen[next] == nw.epoch || (!h.fwd && nw.y[a] == 0) {
+			if nw.seen[next] == nw.epoch || !nw.canMove(a, h.fwd) {
 				continue
 			}
 			nw.seen[next] = nw.epoch
@@ -205,15 +217,26 @@ func (nw *network) augment(src, dst, ex1, ex2 int32, need int64, avoid bool) (in
 	return nw.push(src, dst, need)
 }
 
+// canMove reports whether arc a can carry more (fwd) or less flow than it does now.
+func (nw *network) canMove(a int32, fwd bool) bool {
+	if fwd {
+		return nw.y[a] < nw.hi[a]
+	}
+	return nw.y[a] > nw.lo[a]
+}
+
 // push sends min(capacity, need) along the path that pred describes from src to dst.
 func (nw *network) push(src, dst int32, need int64) (int64, bool) {
 	capacity := int64(math.MaxInt64)
 	for n := dst; n != src; {
 		a := nw.pred[n]
 		if nw.head[a] == n {
+			if nw.hi[a] != noBound {
+				capacity = min(capacity, nw.hi[a]-nw.y[a])
+			}
 			n = nw.tail[a]
 		} else {
-			capacity = min(capacity, nw.y[a])
+			capacity = min(capacity, nw.y[a]-nw.lo[a])
 			n = nw.head[a]
 		}
 	}
@@ -265,12 +288,15 @@ func suppressionCost(value, base int64) int64 {
 	return base + value
 }
 
-// cheapestPath finds the cheapest path from src to dst (Dijkstra) over free arcs and published
-// non-zero arcs other than ex1 and ex2, where a published arc costs its weight: the cheapest set of
-// cells whose suppression opens a further augmenting path. It leaves the path's arcs in nw.path.
+// cheapestPath finds the cheapest path from src to dst (Dijkstra) over free arcs and published arcs
+// other than ex1 and ex2 that could move in the direction of the path once suppressed, where a
+// published arc costs its weight: the cheapest set of cells whose suppression opens a further
+// augmenting path. A published zero can be on the path forward (a zero may be suppressed to protect
+// another cell: value cost 0, but the per-cell charge). A weight of noBound marks a cell that may not
+// be suppressed. It leaves the path's arcs in nw.path.
 //
-// A published cell whose value is too small to carry the remaining need backward costs shortfall
-// more, because the path will have to be complemented by another.
+// A cell whose room is too small to carry the remaining need costs shortfall more, because the path
+// will have to be complemented by another.
 func (nw *network) cheapestPath(src, dst, ex1, ex2 int32, need int64, weight []int64, shortfall int64) bool {
 	nw.nextEpoch()
 	h := nw.heap[:0]
@@ -291,17 +317,17 @@ func (nw *network) cheapestPath(src, dst, ex1, ex2 int32, need int64, weight []i
 		}
 		for _, half := range nw.adj[nw.adjStart[n]:nw.adjStart[n+1]] {
 			a, next, fwd := half.arc, half.next, half.fwd
-			if a == ex1 || a == ex2 || (!nw.free[a] && nw.x[a] == 0) {
-				continue
-			}
-			if !fwd && nw.y[a] == 0 {
+			if a == ex1 || a == ex2 || !nw.canMove(a, fwd) {
 				continue
 			}
 			c := int64(costFree)
 			if !nw.free[a] {
 				c = weight[a]
+				if c == noBound {
+					continue
+				}
 			}
-			if !fwd && nw.y[a] < need {
+			if room := nw.room(a, fwd); room < need {
 				c += shortfall
 			}
 			d := it.dist + c
@@ -328,6 +354,17 @@ func (nw *network) cheapestPath(src, dst, ex1, ex2 int32, need int64, weight []i
 		}
 	}
 	return true
+}
+
+// room returns how far arc a can move from its working value in one direction.
+func (nw *network) room(a int32, fwd bool) int64 {
+	if fwd {
+		if nw.hi[a] == noBound {
+			return noBound
+		}
+		return nw.hi[a] - nw.y[a]
+	}
+	return nw.y[a] - nw.lo[a]
 }
 
 func heapLess(a, b heapItem) bool {

@@ -68,47 +68,44 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(tables)))
-	out := make([]*Table, len(tables))
-	errs := make([]error, len(tables))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
+	prs := make([]*protector, workers)
+	for i := range prs {
+		prs[i] = newProtector(lay, r)
+		prs[i].b.inputSource = inputSource
+	}
+	j := &joint{lay: lay, rules: r, tables: make([]*tableState, len(tables))}
+	// The tables' problems first: the relations between them need every table.
+	err = parallel(ctx, len(tables), prs, func(pr *protector, i int) error {
+		p, err := pr.b.makeProblem(tables[i], coverage[i])
+		if err != nil {
+			return err
+		}
+		j.tables[i] = newTableState(lay, p)
+		if opts.ConsumeInput {
+			tables[i].Leaves = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("protect: %w", err)
+	}
+	j.addRelations(ds.Vocab, ds.Relations)
 	var progressMu sync.Mutex
 	done := 0
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pr := newProtector(lay, r)
-			pr.b.inputSource = inputSource
-			for i := range jobs {
-				out[i], errs[i] = pr.protectOne(tables[i], coverage[i])
-				if opts.ConsumeInput {
-					tables[i].Leaves = nil
-				}
-				if opts.Progress != nil {
-					progressMu.Lock()
-					done++
-					opts.Progress(done, len(tables))
-					progressMu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
-	for i := range tables {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
+	progress := func() {
+		if opts.Progress != nil {
+			progressMu.Lock()
+			done++
+			opts.Progress(done, len(tables))
+			progressMu.Unlock()
 		}
 	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := protectJointCtx(ctx, j, prs, progress); err != nil {
 		return nil, fmt.Errorf("protect: %w", err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("protect: %w", err)
+	out := make([]*Table, len(tables))
+	for i, ts := range j.tables {
+		out[i] = ts.result()
 	}
 	res := &Result{
 		Vocab: ds.Vocab,
@@ -163,36 +160,6 @@ func inputSources(ds *ingest.Dataset, sources []ingest.Source) ([]SourceSet, err
 	return out, nil
 }
 
-// protectOne protects one table and proves it with the exact audit against the true values.
-// coverage marks the totals whose set of leaves changed since their previous period.
-func (pr *protector) protectOne(t *ingest.Table, coverage []bool) (*Table, error) {
-	p, err := pr.b.makeProblem(t, coverage)
-	if err != nil {
-		return nil, err
-	}
-	pat, err := pr.protectTable(p)
-	if err != nil {
-		return nil, err
-	}
-	if findings := pr.attack(p, pat.suppressed, true); len(findings) > 0 {
-		rep := &AuditReport{Vocab: pr.lay.vocab}
-		var msgs []string
-		for _, f := range findings {
-			msgs = append(msgs, rep.cellName(f.Period, f.Metric, f.Cell)+": "+f.Problem)
-		}
-		return nil, fmt.Errorf("%s: the exact audit of the suppression pattern failed: %s", p.name(pr.lay.vocab), strings.Join(msgs, "; "))
-	}
-	out := &Table{Period: p.period, Metric: p.metric, Cells: make([]Cell, len(p.cells))}
-	for i, c := range p.cells {
-		if pat.suppressed[i] {
-			out.Cells[i] = SuppressedCell(c.key.Geo, c.key.Org).WithFacts(c.flags, c.sources)
-		} else {
-			out.Cells[i] = PublishedCell(c.key.Geo, c.key.Org, c.value).WithFacts(c.flags, c.sources)
-		}
-	}
-	return out, nil
-}
-
 // SuppressedByMetric returns the number of suppressed cells of each metric over all periods, indexed
 // by MetricID, for the report's methodology section.
 func (r *Result) SuppressedByMetric() []int {
@@ -205,4 +172,50 @@ func (r *Result) SuppressedByMetric() []int {
 		}
 	}
 	return counts
+}
+
+// result is the protected form of a table: published cells with their values, suppressed ones
+// without, and every cell's public facts.
+func (ts *tableState) result() *Table {
+	p := ts.p
+	out := &Table{Period: p.period, Metric: p.metric, Cells: make([]Cell, len(p.cells))}
+	for i, c := range p.cells {
+		if ts.free[i] {
+			out.Cells[i] = SuppressedCell(c.key.Geo, c.key.Org).WithFacts(c.flags, c.sources)
+		} else {
+			out.Cells[i] = PublishedCell(c.key.Geo, c.key.Org, c.value).WithFacts(c.flags, c.sources)
+		}
+	}
+	return out
+}
+
+// parallel runs work(pr, i) for i in [0, n) on the protectors, one goroutine each, and returns the
+// errors of every failing item joined in item order, or the context's error.
+func parallel(ctx context.Context, n int, prs []*protector, work func(pr *protector, i int) error) error {
+	errs := make([]error, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for _, pr := range prs[:max(1, min(len(prs), n))] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				errs[i] = work(pr, i)
+			}
+		}()
+	}
+feed:
+	for i := range n {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
 }

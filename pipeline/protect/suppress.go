@@ -8,31 +8,32 @@ import (
 	"github.com/exposure-research/exposure/schemas"
 )
 
-// protector is one worker's state: the network and the buffers it reuses from table to table.
+// protector is one worker's state: the network and the buffers it reuses, over a joint problem.
+// At any time the network holds one origin table's arcs with one template's bounds (load).
 type protector struct {
 	lay   *layout
 	rules *rules
 	b     *builder
 	nw    *network
+	j     *joint
 
-	x         []int64
-	weight    []int64   // per cell: suppressionCost
-	base      int64     // the per-cell charge of suppressionCost: the largest leaf
-	secondary []bool    // per cell: suppressed to protect another
-	support   [][]int32 // per sensitive cell: the arcs its current witnesses use, sorted
-	order     []int32   // the sensitive cells, largest value first
-	pending   []pendingSupport
-}
+	// singleOnly restricts moves to the single-table template (phase A: tables in parallel, each
+	// touching only itself); allowed, when set, restricts templates to member tables it contains
+	// (phase C: groups in parallel, each touching only its own tables).
+	singleOnly bool
+	allowed    []bool
 
-// pendingSupport is a sensitive cell's new witness support, committed only when a trial publication
-// of a secondary cell succeeds.
-type pendingSupport struct {
-	cell    int32
-	support []int32
+	cur    int32     // origin table the network holds, or -1
+	curTpl *template // template whose bounds and freeness it holds, or nil
+	x      []int64   // the origin's true values
+	tw     []int64   // per origin arc: what suppressing it costs in the template (noBound: not allowed)
+
+	trial  []cellRef // cells suppressed since the trial began, when recording
+	record bool
 }
 
 func newProtector(lay *layout, r *rules) *protector {
-	return &protector{lay: lay, rules: r, b: newBuilder(lay, r, nil), nw: newNetwork(lay)}
+	return &protector{lay: lay, rules: r, b: newBuilder(lay, r, nil), nw: newNetwork(lay), cur: -1}
 }
 
 // pattern is a suppression pattern of one table: which cells are withheld, and of those which were
@@ -42,70 +43,122 @@ type pattern struct {
 	secondary  []bool
 }
 
-// load prepares the network for p with the true values as the reference flow and the primary cells
-// suppressed.
-func (pr *protector) load(p *problem) {
+// attach makes pr work on joint problem j.
+func (pr *protector) attach(j *joint) {
+	pr.j, pr.cur, pr.curTpl = j, -1, nil
+}
+
+// invalidate forgets what the network holds, after the joint state changed behind its back.
+func (pr *protector) invalidate() { pr.curTpl = nil }
+
+// usable reports whether pr may use template tpl now.
+func (pr *protector) usable(tpl *template, first bool) bool {
+	if pr.singleOnly && !first {
+		return false
+	}
+	if pr.allowed != nil {
+		for _, m := range tpl.members {
+			if !pr.allowed[m.table] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// load makes the network hold origin table t with template tpl: its arcs, the template's bounds,
+// an arc free when its cells are suppressed in every member, to be avoided when one of them has a
+// single contributor, and the cost of suppressing it in the members where it is published.
+func (pr *protector) load(t int32, tpl *template) {
+	if pr.cur == t && pr.curTpl == tpl {
+		return
+	}
+	ts := pr.j.tables[t]
+	p := ts.p
 	m := len(p.cells)
-	pr.x = grow(pr.x, m)
-	pr.weight = grow(pr.weight, m)
-	pr.secondary = growBool(pr.secondary, m)
-	clear(pr.secondary)
-	pr.base = 1
-	for i, c := range p.cells {
-		pr.x[i] = c.value
-		if c.key.Org != schemas.OrgAll && pr.lay.geo.Node(c.key.Geo).Level == schemas.Country {
-			pr.base = max(pr.base, c.value)
-		}
-	}
-	for i, c := range p.cells {
-		pr.weight[i] = suppressionCost(c.value, pr.base)
-	}
-	pr.nw.load(p.tail, p.head, pr.x)
-	for i, c := range p.cells {
-		pr.nw.setFree(int32(i), c.sensitive)
-		pr.nw.avoid[i] = c.contributors == 1
-	}
-	if cap(pr.support) < m {
-		pr.support = make([][]int32, m)
-	}
-	pr.support = pr.support[:m]
-	pr.order = pr.order[:0]
-	for i, c := range p.cells {
-		pr.support[i] = pr.support[i][:0]
-		if c.sensitive {
-			pr.order = append(pr.order, int32(i))
-		}
-	}
-	// Largest first: a large cell needs a wide interval, and the cells suppressed for it often
-	// protect the small ones on the way (Castro 2007). Cells are in key order already.
-	sort.SliceStable(pr.order, func(i, j int) bool { return p.cells[pr.order[i]].value > p.cells[pr.order[j]].value })
-}
-
-// protectTable chooses the secondary suppressions of one table (sdcTable's protectTable): a
-// shortest-path heuristic in the spirit of Castro (2007), with exact flow checks deciding every step.
-func (pr *protector) protectTable(p *problem) (pattern, error) {
-	pr.load(p)
 	nw := pr.nw
-	var err error
-	for _, e := range pr.order {
-		if pr.support[e], _, err = pr.secure(p, e, -1, pr.need(p, e), true, pr.support[e][:0]); err != nil {
-			return pattern{}, err
+	if pr.cur != t {
+		pr.x = grow(pr.x, m)
+		for i, c := range p.cells {
+			pr.x[i] = c.value
 		}
-		pr.support[e] = sortUnique(pr.support[e])
+		nw.load(p.tail, p.head, pr.x)
+		pr.cur = t
 	}
-	if err := pr.protectSingletons(p); err != nil {
-		return pattern{}, err
+	copy(nw.lo, tpl.lo)
+	copy(nw.hi, tpl.hi)
+	pr.tw = grow(pr.tw, m)
+	for a := int32(0); a < int32(m); a++ {
+		pr.refresh(tpl, a)
 	}
-	pr.publishUnneeded(p)
-	pat := pattern{suppressed: make([]bool, len(p.cells)), secondary: make([]bool, len(p.cells))}
-	copy(pat.suppressed, nw.free)
-	copy(pat.secondary, pr.secondary[:len(p.cells)])
-	return pat, nil
+	pr.curTpl = tpl
 }
 
-// singleton reports whether suppressed cell s has a single contributor, who knows its value.
-func (pr *protector) singleton(p *problem, s int32) bool {
-	return pr.nw.free[s] && p.cells[s].contributors == 1
+// refresh recomputes the freeness, avoidance and cost of origin arc a under tpl from the joint state.
+func (pr *protector) refresh(tpl *template, a int32) {
+	free, avoid := true, false
+	var cost int64
+	for mi, mb := range tpl.members {
+		c := tpl.memberCell(mi, a)
+		if c < 0 {
+			free, cost = false, noBound
+			break
+		}
+		ts := pr.j.tables[mb.table]
+		if ts.free[c] {
+			if ts.p.cells[c].contributors == 1 {
+				avoid = true
+			}
+			continue
+		}
+		free = false
+		if cost == noBound || ts.frozen || (ts.locked != nil && ts.locked[c]) {
+			cost = noBound
+			continue
+		}
+		cost += ts.weight[c]
+	}
+	pr.nw.setFree(a, free)
+	pr.nw.avoid[a] = avoid
+	pr.tw[a] = cost
+}
+
+// changed tells the loaded network that the state of cell ref changed.
+func (pr *protector) changed(ref cellRef) {
+	tpl := pr.curTpl
+	if tpl == nil {
+		return
+	}
+	origin := pr.j.tables[pr.cur]
+	for mi, mb := range tpl.members {
+		if mb.table != ref.table {
+			continue
+		}
+		k := pr.lay.keyIndex(pr.j.tables[ref.table].p.cells[ref.cell].key)
+		if a := origin.cellAt[k]; a >= 0 && tpl.memberCell(mi, a) == ref.cell {
+			pr.refresh(tpl, a)
+		}
+	}
+}
+
+// suppress withholds cell ref to protect another.
+func (pr *protector) suppress(ref cellRef) {
+	ts := pr.j.tables[ref.table]
+	if ts.free[ref.cell] {
+		return
+	}
+	ts.free[ref.cell] = true
+	ts.secondary[ref.cell] = true
+	if pr.record {
+		pr.trial = append(pr.trial, ref)
+	}
+	pr.changed(ref)
+}
+
+// singleton reports whether suppressed cell ref has a single contributor, who knows its value.
+func (pr *protector) singleton(ref cellRef) bool {
+	ts := pr.j.tables[ref.table]
+	return ts.free[ref.cell] && ts.p.cells[ref.cell].contributors == 1
 }
 
 // requirement is the slack a suppressed sensitive cell needs: how far its value must be able to move
@@ -116,172 +169,282 @@ type requirement struct {
 }
 
 // need returns the requirement of sensitive cell e against an outsider: ceil(v q) each way.
-func (pr *protector) need(p *problem, e int32) requirement {
-	t := pr.rules.interval.ceilMul(p.cells[e].value)
+func (pr *protector) need(e cellRef) requirement {
+	t := pr.rules.interval.ceilMul(pr.j.tables[e.table].p.cells[e.cell].value)
 	return requirement{t, t}
 }
 
 // singletonNeed returns the requirement of sensitive cell e against the single contributor of
-// suppressed cell s, who knows its own value v(s), and whether there is one. Where s and e share no
-// leaf it is the outsider's. Where they do, the contributor owns k = v(s ∩ e) of e: e cannot fall
-// below k in its eyes, so the downward need is capped at v - k (the rule asks the impossible
-// otherwise), and a cell that is all its own (k = v) needs nothing (the reasoning of the p% rule:
-// what must stay uncertain is what the others contributed; Hundepool et al. 2012, 4.2). The upward
-// need stays ceil(v q).
-func (pr *protector) singletonNeed(p *problem, s, e int32) (requirement, bool) {
-	v := p.cells[e].value
-	own := p.overlap(pr.lay, p.cells[s].key, p.cells[e].key)
-	if v-own <= 0 {
+// suppressed cell s, who knows its own value v(s), and whether there is one. The contributor owns a
+// part k of e: in e's own table the leaves the two cells share, k = v(s ∩ e); in another table what
+// the relations make of its value (ownedAcross), e.g. its new systems are among its exposed
+// systems. e cannot fall below k in its eyes, so the downward need is capped at v - k (the rule asks
+// the impossible otherwise), and a cell that is all its own (k >= v) needs nothing (the reasoning of
+// the p% rule: what must stay uncertain is what the others contributed; Hundepool et al. 2012, 4.2).
+// Likewise a relation can make s's value an upper bound u of e (a single contributor of exposed
+// systems knows the new systems of its cell are at most its own): e cannot rise above u in its eyes,
+// so the upward need is capped at u - v. Otherwise the need is the outsider's, ceil(v q) each way.
+func (pr *protector) singletonNeed(s, e cellRef) (requirement, bool) {
+	p := pr.j.tables[e.table].p
+	v := p.cells[e.cell].value
+	t := pr.rules.interval.ceilMul(v)
+	req := requirement{up: t, down: t}
+	if s.table == e.table {
+		own := p.overlap(pr.lay, p.cells[s.cell].key, p.cells[e.cell].key)
+		req.down = min(t, v-own)
+		if v-own <= 0 {
+			return requirement{}, false
+		}
+		return req, true
+	}
+	req.down = min(t, max(0, v-pr.ownedAcross(s, e)))
+	if ub, ok := pr.boundedAcross(s, e); ok {
+		req.up = min(t, max(0, ub-v))
+	}
+	if req.up == 0 && req.down == 0 {
 		return requirement{}, false
 	}
-	t := pr.rules.interval.ceilMul(v)
-	return requirement{up: t, down: min(t, v-own)}, true
+	return req, true
 }
 
-// protectSingletons extends the pattern until the rule holds for every sensitive cell when any one
-// suppressed single-contributor cell is known (SPEC 4, singletons; Hundepool et al. 2012, ch. 4,
-// the singleton problem). Only the singletons that a sensitive cell's witnesses use need a check:
-// the other witnesses do not move them. A witness found here may use a singleton that this very
-// step suppressed, so each cell's support is walked as a growing list. Suppressing more never
-// invalidates a witness, so the cells done before stay done.
-func (pr *protector) protectSingletons(p *problem) error {
-	for _, e := range pr.order {
-		for i := 0; i < len(pr.support[e]); i++ {
-			s := pr.support[e][i]
-			if s == e || !pr.singleton(p, s) || slices.Contains(pr.support[e][:i], s) {
-				continue
-			}
-			req, ok := pr.singletonNeed(p, s, e)
-			if !ok {
-				continue
-			}
-			var err error
-			if pr.support[e], _, err = pr.secure(p, e, s, req, true, pr.support[e]); err != nil {
-				return err
-			}
-		}
-		pr.support[e] = sortUnique(pr.support[e])
+// boundedAcross returns the upper bound that knowing cell s alone puts on sensitive cell e of
+// another table, when a relation gives one: an inequality in which e's table has the only positive
+// term and s's the only negative one (new_systems <= exposed_systems bounds new systems by exposed
+// ones), in force at every leaf of e's table below e, each of them inside s's key. e is then the
+// sum of leaves each bounded by s's table at its key, and those sum to at most v(s).
+func (pr *protector) boundedAcross(s, e cellRef) (int64, bool) {
+	j := pr.j
+	ss, es := j.tables[s.table], j.tables[e.table]
+	sk, ek := ss.p.cells[s.cell].key, es.p.cells[e.cell].key
+	leaves := es.leavesBelow(pr.lay, ek)
+	if len(leaves) == 0 {
+		return 0, false
 	}
-	return nil
-}
-
-// publishUnneeded tries to publish again each secondary suppression, the heaviest first, and keeps
-// it published when every sensitive cell still passes, singletons included. A cell that survives
-// this pass is needed: publishing it alone breaks the rule, and publishing others later only narrows
-// the intervals further.
-func (pr *protector) publishUnneeded(p *problem) {
-	nw := pr.nw
-	var cands []int32
-	for i := range p.cells {
-		if pr.secondary[i] {
-			cands = append(cands, int32(i))
+	for _, l := range leaves {
+		if !contains2(pr.lay, sk, l) {
+			return 0, false
 		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return pr.weight[cands[i]] > pr.weight[cands[j]] })
-	for _, a := range cands {
-		nw.setFree(a, false)
-		ok := true
-		pr.pending = pr.pending[:0]
-		for _, e := range pr.order {
-			if !contains(pr.support[e], a) {
+	v := ss.p.cells[s.cell].value
+	best, found := int64(0), false
+	for _, l := range es.links {
+		o := j.occs[l.occ]
+		ce := o.terms[l.term].coef
+		if o.op != schemas.RelLe || ce <= 0 {
+			continue
+		}
+		var cs int64
+		only := true
+		for ti, term := range o.terms {
+			if int32(ti) == l.term {
 				continue
 			}
-			var supp []int32
-			supp, ok = pr.verifyCell(p, e, nil)
-			if !ok {
+			if term.coef > 0 || term.table != s.table || cs != 0 {
+				only = false
 				break
 			}
-			pr.pending = append(pr.pending, pendingSupport{e, supp})
+			cs = -term.coef
 		}
-		if !ok {
-			nw.setFree(a, true)
-			continue
+		for _, leaf := range leaves {
+			if !o.inForce(pr.lay.keyIndex(leaf)) {
+				only = false
+			}
 		}
-		pr.secondary[a] = false
-		for _, ps := range pr.pending {
-			pr.support[ps.cell] = ps.support
+		if only && cs > 0 {
+			if b := cs * v / ce; !found || b < best {
+				best, found = b, true
+			}
 		}
 	}
+	return best, found
 }
 
-// verifyCell checks the full rule for sensitive cell e against the current pattern without
-// suppressing anything: the interval, and the interval with each singleton its witness uses known.
-// It returns the arcs the witnesses use.
-func (pr *protector) verifyCell(p *problem, e int32, supp []int32) ([]int32, bool) {
-	supp, ok, _ := pr.secure(p, e, -1, pr.need(p, e), false, supp)
-	if !ok {
-		return supp, false
+// ownedAcross returns the part of sensitive cell e (of another table) that knowing cell s alone
+// makes certain. Knowing s fixes s's own key to v(s), and a leaf too when s covers only that leaf;
+// a relation in which s's table has a positive term and e's table the only negative one, such as
+// new_systems <= exposed_systems, then makes e's table at least v(s) (times the ratio of the
+// coefficients) at that key, and e at least as much when every leaf of its table below that key is
+// below e.
+func (pr *protector) ownedAcross(s, e cellRef) int64 {
+	j := pr.j
+	ss, es := j.tables[s.table], j.tables[e.table]
+	sk := ss.p.cells[s.cell].key
+	v := ss.p.cells[s.cell].value
+	keys := []CellKey{sk}
+	if leaves := ss.leavesBelow(pr.lay, sk); len(leaves) == 1 && leaves[0] != sk {
+		keys = append(keys, leaves[0])
 	}
-	normal := len(supp)
-	for i := 0; i < normal; i++ {
-		s := supp[i]
-		if s == e || !pr.singleton(p, s) || slices.Contains(supp[:i], s) {
+	ek := es.p.cells[e.cell].key
+	var own int64
+	for _, k := range keys {
+		b := pr.impliedLower(s.table, e.table, pr.lay.keyIndex(k), v)
+		if b <= own {
 			continue
 		}
-		req, needed := pr.singletonNeed(p, s, e)
-		if !needed {
-			continue
+		leaves := es.leavesBelow(pr.lay, k)
+		inside := len(leaves) > 0
+		for _, l := range leaves {
+			if !contains2(pr.lay, ek, l) {
+				inside = false
+				break
+			}
 		}
-		if supp, ok, _ = pr.secure(p, e, s, req, false, supp); !ok {
-			return supp, false
+		if inside {
+			own = b
 		}
 	}
-	return sortUnique(supp), true
+	return own
 }
 
-// secure checks that suppressed cell e can move up by req.up and down by req.down (and by at
-// least 1 in all) with arc fixed held at its value, appending the witnesses' arcs to supp. With
+// impliedLower returns the lower bound that a value v of table u's cell at key index k puts on table
+// t's cell at the same key through one relation: an inequality in which u's term is positive and
+// t's is the only negative one, e.g. new_systems <= exposed_systems makes exposed_systems >= v
+// whatever else is known. It returns 0 when no relation gives one.
+func (pr *protector) impliedLower(u, t int32, k int, v int64) int64 {
+	j := pr.j
+	var best int64
+	for _, l := range j.tables[u].links {
+		o := j.occs[l.occ]
+		cs := o.terms[l.term].coef
+		if o.op != schemas.RelLe || !o.inForce(k) || cs <= 0 {
+			continue
+		}
+		var ct int64
+		only := true
+		for ti, term := range o.terms {
+			if int32(ti) == l.term || term.coef >= 0 {
+				continue
+			}
+			if term.table != t || ct != 0 {
+				only = false
+				break
+			}
+			ct = -term.coef
+		}
+		if only && ct > 0 {
+			best = max(best, (cs*v+ct-1)/ct)
+		}
+	}
+	return best
+}
+
+// leavesBelow returns the leaf keys of the table's grid that key k contains.
+func (ts *tableState) leavesBelow(lay *layout, k CellKey) []CellKey {
+	var out []CellKey
+	for _, c := range ts.p.cells {
+		if lay.isLeaf(c.key) && contains2(lay, k, c.key) {
+			out = append(out, c.key)
+		}
+	}
+	return out
+}
+
+// contains2 reports whether cell key a contains cell key b in both dimensions: b's area is a's or
+// below it, and b's organization type is a's or a is the total over all types.
+func contains2(lay *layout, a, b CellKey) bool {
+	return (a.Org == schemas.OrgAll || a.Org == b.Org) && isAncestorOrSelf(lay.geo, a.Geo, b.Geo)
+}
+
+// direction is one of the two ways a sensitive cell must be able to move.
+type direction struct {
+	up   bool
+	need int64
+}
+
+// secure checks that suppressed cell e can move up by req.up and down by req.down (and by at least 1
+// in all) with cell fixed held at its value, appending the cells the witnesses move to supp. With
 // extend it suppresses the cheapest further cells until that holds; without, it reports whether it
 // holds.
-func (pr *protector) secure(p *problem, e, fixed int32, req requirement, extend bool, supp []int32) ([]int32, bool, error) {
-	nw := pr.nw
-	u, v := nw.tail[e], nw.head[e]
-	// up: flow from the head back to the tail; down: the other way.
-	dirs := [2]struct {
-		src, dst int32
-		need     int64
-	}{{v, u, req.up}, {u, v, req.down}}
+func (pr *protector) secure(e, fixed cellRef, req requirement, extend bool, supp []cellRef) ([]cellRef, bool, error) {
 	if req.up == 0 && req.down == 0 {
 		// q = 0: only hi - lo >= 1 is required, so one unit either way will do.
-		for _, d := range dirs {
-			if f, _ := nw.slack(d.src, d.dst, e, fixed, 1); f >= 1 {
-				supp = nw.support(supp)
-				nw.restore()
-				return supp, true, nil
+		for _, up := range [2]bool{true, false} {
+			if s, ok := pr.move(e, fixed, direction{up, 1}, supp); ok {
+				return s, true, nil
 			}
-			nw.restore()
 		}
 		if !extend {
 			return supp, false, nil
 		}
-		dirs[0].need = 1
+		req.up = 1
 	}
-	for _, d := range dirs {
+	for _, d := range [2]direction{{true, req.up}, {false, req.down}} {
 		if d.need == 0 {
 			continue
 		}
-		ok, err := pr.open(p, d.src, d.dst, e, fixed, d.need, extend)
-		if err != nil || !ok {
-			nw.restore()
-			return supp, false, err
+		s, ok := pr.move(e, fixed, d, supp)
+		if !ok && extend {
+			var err error
+			if s, ok, err = pr.extend(e, fixed, d, supp); err != nil {
+				return supp, false, err
+			}
 		}
-		supp = nw.support(supp)
-		nw.restore()
+		if !ok {
+			return supp, false, nil
+		}
+		supp = s
 	}
 	return supp, true, nil
 }
 
-// open pushes need units from src to dst in the residual graph without arcs e and fixed. When the
-// suppressed cells cannot carry them and extend is set, it suppresses the published cells of the
-// cheapest path that can (Castro 2007's shortest-path step) and goes on; every such step suppresses
-// at least one cell, since the path search runs on the residual graph of a maximum flow.
-func (pr *protector) open(p *problem, src, dst, e, fixed int32, need int64, extend bool) (bool, error) {
+// move looks for a witness of one direction without suppressing anything: a template whose
+// members' suppressed cells carry the need. It appends the witness's cells to supp.
+func (pr *protector) move(e, fixed cellRef, d direction, supp []cellRef) ([]cellRef, bool) {
+	for ti, tpl := range pr.j.templatesOf(e.table) {
+		if !pr.usable(tpl, ti == 0) {
+			continue
+		}
+		pr.load(e.table, tpl)
+		if !pr.nw.free[e.cell] || pr.nw.room(e.cell, d.up) < d.need {
+			continue
+		}
+		ok := pr.flow(e, fixed, tpl, d, false)
+		if ok {
+			supp = pr.witnessCells(e, tpl, supp)
+		}
+		pr.nw.restore()
+		if ok {
+			return supp, true
+		}
+	}
+	return supp, false
+}
+
+// endpoints returns where the flow of a direction starts and ends, and the arc excluded as held.
+func (pr *protector) endpoints(e, fixed cellRef, tpl *template, d direction) (src, dst, ex2 int32) {
 	nw := pr.nw
-	// Witnesses that avoid single-contributor cells spare the singleton checks, so those cells
-	// are used only once the others cannot carry the need.
+	src, dst = nw.tail[e.cell], nw.head[e.cell]
+	if d.up {
+		// up: flow from the head back to the tail closes a cycle that e carries forward.
+		src, dst = dst, src
+	}
+	ex2 = -1
+	if fixed.table >= 0 {
+		origin := pr.j.tables[e.table]
+		k := pr.lay.keyIndex(pr.j.tables[fixed.table].p.cells[fixed.cell].key)
+		for mi, mb := range tpl.members {
+			if mb.table == fixed.table {
+				if a := origin.cellAt[k]; a >= 0 && tpl.memberCell(mi, a) == fixed.cell {
+					ex2 = a
+				}
+			}
+		}
+	}
+	return src, dst, ex2
+}
+
+// flow pushes the need of direction d for e in the loaded template, suppressing the cheapest
+// further cells when extend is set (Castro 2007's shortest-path step); every such step suppresses
+// at least one cell, since the path search runs on the residual graph of a maximum flow. It leaves
+// the flow in the network (restore undoes it) and reports whether the need was met.
+func (pr *protector) flow(e, fixed cellRef, tpl *template, d direction, extend bool) bool {
+	nw := pr.nw
+	src, dst, ex2 := pr.endpoints(e, fixed, tpl, d)
+	// Witnesses that avoid single-contributor cells spare the singleton checks, so those cells are
+	// used only once the others cannot carry the need.
 	avoid := true
-	for flow := int64(0); flow < need; {
-		pushed, _ := nw.augment(src, dst, e, fixed, need-flow, avoid)
+	for flow := int64(0); flow < d.need; {
+		pushed, _ := nw.augment(src, dst, e.cell, ex2, d.need-flow, avoid)
 		if pushed > 0 {
 			flow += pushed
 			continue
@@ -290,22 +453,313 @@ func (pr *protector) open(p *problem, src, dst, e, fixed int32, need int64, exte
 			avoid = false
 			continue
 		}
-		if !extend {
-			return false, nil
-		}
-		if !nw.cheapestPath(src, dst, e, fixed, need-flow, pr.weight, pr.base) {
-			k := p.cells[e].key
-			return false, fmt.Errorf("%s: cell %s %s cannot be protected", p.name(pr.lay.vocab),
-				pr.lay.geo.Node(k.Geo).Code, pr.lay.vocab.Org(k.Org).Code)
+		if !extend || !nw.cheapestPath(src, dst, e.cell, ex2, d.need-flow, pr.tw, pr.j.tables[e.table].base) {
+			return false
 		}
 		for _, a := range nw.path {
-			if !nw.free[a] {
-				nw.setFree(a, true)
-				pr.secondary[a] = true
+			if nw.free[a] {
+				continue
+			}
+			for mi, mb := range tpl.members {
+				pr.suppress(cellRef{mb.table, tpl.memberCell(mi, a)})
 			}
 		}
 	}
+	return true
+}
+
+// witnessCells appends the cells the flow in the network moves (in every member) and e's partners
+// in the other members, which move with it.
+func (pr *protector) witnessCells(e cellRef, tpl *template, supp []cellRef) []cellRef {
+	nw := pr.nw
+	add := func(a int32) {
+		for mi, mb := range tpl.members {
+			if c := tpl.memberCell(mi, a); c >= 0 && !(mi == 0 && a == e.cell) {
+				supp = append(supp, cellRef{mb.table, c})
+			}
+		}
+	}
+	add(e.cell)
+	for _, a := range nw.touched {
+		if nw.y[a] != nw.x[a] {
+			add(a)
+		}
+	}
+	return supp
+}
+
+// extend finds the cheapest template to protect one direction of e with further suppressions, and
+// applies it. Each usable template is tried on the current pattern, what it would suppress costed
+// (the members' cells at e's key included, which must move with e) and undone; the cheapest is then
+// applied for good (ties go to the smaller template, the earlier in order).
+func (pr *protector) extend(e, fixed cellRef, d direction, supp []cellRef) ([]cellRef, bool, error) {
+	tpls := pr.j.templatesOf(e.table)
+	best, bestCost := -1, int64(0)
+	var candidates []int
+	for ti, tpl := range tpls {
+		if !pr.usable(tpl, ti == 0) {
+			continue
+		}
+		pr.load(e.table, tpl)
+		if pr.nw.room(e.cell, d.up) < d.need || pr.tw[e.cell] == noBound && !pr.nw.free[e.cell] {
+			continue
+		}
+		candidates = append(candidates, ti)
+	}
+	if len(candidates) == 1 {
+		best = candidates[0]
+	} else {
+		for _, ti := range candidates {
+			cost, ok := pr.tryTemplate(e, fixed, tpls[ti], d)
+			if ok && (best < 0 || cost < bestCost) {
+				best, bestCost = ti, cost
+			}
+		}
+	}
+	if best < 0 {
+		return supp, false, nil
+	}
+	tpl := tpls[best]
+	pr.load(e.table, tpl)
+	pr.openKey(e, tpl)
+	ok := pr.flow(e, fixed, tpl, d, true)
+	if ok {
+		supp = pr.witnessCells(e, tpl, supp)
+	}
+	pr.nw.restore()
+	return supp, ok, nil
+}
+
+// openKey suppresses e's partners in the template's members, which must move with it.
+func (pr *protector) openKey(e cellRef, tpl *template) {
+	for mi, mb := range tpl.members[1:] {
+		pr.suppress(cellRef{mb.table, tpl.memberCell(mi+1, e.cell)})
+	}
+}
+
+// tryTemplate costs protecting one direction of e with tpl: it applies the extension, sums the
+// weights of what it suppressed, and undoes it all.
+func (pr *protector) tryTemplate(e, fixed cellRef, tpl *template, d direction) (int64, bool) {
+	pr.load(e.table, tpl)
+	pr.record, pr.trial = true, pr.trial[:0]
+	pr.openKey(e, tpl)
+	ok := pr.flow(e, fixed, tpl, d, true)
+	pr.nw.restore()
+	pr.record = false
+	var cost int64
+	for _, ref := range pr.trial {
+		ts := pr.j.tables[ref.table]
+		cost += ts.weight[ref.cell]
+		ts.free[ref.cell], ts.secondary[ref.cell] = false, false
+	}
+	if len(pr.trial) > 0 {
+		pr.invalidate()
+	}
+	return cost, ok
+}
+
+// protectCell secures sensitive cell e against an outsider and records its witnesses' cells.
+func (pr *protector) protectCell(e cellRef) (bool, error) {
+	ts := pr.j.tables[e.table]
+	supp, ok, err := pr.secure(e, cellRef{-1, -1}, pr.need(e), !ts.frozen, ts.support[e.cell][:0])
+	if err != nil || !ok {
+		return false, err
+	}
+	pr.setSupport(e, supp)
 	return true, nil
+}
+
+// setSupport records the cells e's witnesses move.
+func (pr *protector) setSupport(e cellRef, supp []cellRef) {
+	slices.SortFunc(supp, compareRefs)
+	supp = slices.Compact(supp)
+	pr.j.tables[e.table].support[e.cell] = supp
+	for _, s := range supp {
+		dep := &pr.j.tables[s.table].dependents[s.cell]
+		if n := len(*dep); n == 0 || (*dep)[n-1] != e {
+			*dep = append(*dep, e)
+		}
+	}
+}
+
+// protectSingletons extends the protection of e until the rule holds when any one suppressed
+// single-contributor cell is known (SPEC 4, singletons; Hundepool et al. 2012, ch. 4, the singleton
+// problem). Only the singletons that e's witnesses move need a check: the other witnesses do not
+// move them. A witness found here may move a singleton that this very step suppressed, so e's
+// support is walked as a growing list. Suppressing more never invalidates a witness, so the cells
+// done before stay done.
+func (pr *protector) protectSingletons(e cellRef) (bool, error) {
+	ts := pr.j.tables[e.table]
+	supp := ts.support[e.cell]
+	for i := 0; i < len(supp); i++ {
+		s := supp[i]
+		if s == e || !pr.singleton(s) || slices.Contains(supp[:i], s) {
+			continue
+		}
+		req, ok := pr.singletonNeed(s, e)
+		if !ok {
+			continue
+		}
+		var err error
+		if supp, ok, err = pr.secure(e, s, req, !ts.frozen, supp); err != nil || !ok {
+			return false, err
+		}
+	}
+	pr.setSupport(e, supp)
+	return true, nil
+}
+
+// verifyCell checks the full rule for sensitive cell e against the current pattern without
+// suppressing anything: the interval, and the interval with each singleton its witness uses known.
+// It returns the cells the witnesses move.
+func (pr *protector) verifyCell(e cellRef, supp []cellRef) ([]cellRef, bool) {
+	supp, ok, _ := pr.secure(e, cellRef{-1, -1}, pr.need(e), false, supp)
+	if !ok {
+		return supp, false
+	}
+	normal := len(supp)
+	for i := 0; i < normal; i++ {
+		s := supp[i]
+		if s == e || !pr.singleton(s) || slices.Contains(supp[:i], s) {
+			continue
+		}
+		req, needed := pr.singletonNeed(s, e)
+		if !needed {
+			continue
+		}
+		if supp, ok, _ = pr.secure(e, s, req, false, supp); !ok {
+			return supp, false
+		}
+	}
+	slices.SortFunc(supp, compareRefs)
+	return slices.Compact(supp), true
+}
+
+// sensitiveOrder returns the sensitive cells of table t, largest value first (ties in key order): a
+// large cell needs a wide interval, and the cells suppressed for it often protect the small ones on
+// the way (Castro 2007).
+func (pr *protector) sensitiveOrder(t int32) []int32 {
+	p := pr.j.tables[t].p
+	var order []int32
+	for i, c := range p.cells {
+		if c.sensitive {
+			order = append(order, int32(i))
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return p.cells[order[a]].value > p.cells[order[b]].value })
+	return order
+}
+
+// protectAlone protects the sensitive cells of table t with single-table moves (phase A of
+// protectJoint): each cell, then its singletons. It returns the cells that need moves with other
+// tables, in the order they were met.
+func (pr *protector) protectAlone(t int32) ([]int32, error) {
+	var deferred []int32
+	order := pr.sensitiveOrder(t)
+	done := make([]bool, len(pr.j.tables[t].p.cells))
+	for _, e := range order {
+		ok, err := pr.protectCell(cellRef{t, e})
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			deferred = append(deferred, e)
+			continue
+		}
+		done[e] = true
+	}
+	for _, e := range order {
+		if !done[e] {
+			continue
+		}
+		ok, err := pr.protectSingletons(cellRef{t, e})
+		if err != nil {
+			return nil, err
+		}
+		if !ok && !slices.Contains(deferred, e) {
+			deferred = append(deferred, e)
+		}
+	}
+	return deferred, nil
+}
+
+// publishUnneeded tries to publish again each secondary suppression of the given tables (table by
+// table, the heaviest first), and keeps it published when every sensitive cell whose witnesses move
+// it still passes, singletons included. A cell that survives this pass is needed: publishing it
+// alone breaks the rule, and publishing others later only narrows the intervals further.
+func (pr *protector) publishUnneeded(tables []int32) {
+	j := pr.j
+	mark := map[cellRef]bool{}
+	for _, t := range tables {
+		ts := j.tables[t]
+		if ts.frozen {
+			continue
+		}
+		var cands []int32
+		for i := range ts.p.cells {
+			if ts.secondary[i] {
+				cands = append(cands, int32(i))
+			}
+		}
+		sort.SliceStable(cands, func(a, b int) bool { return ts.weight[cands[a]] > ts.weight[cands[b]] })
+		for _, a := range cands {
+			ref := cellRef{t, a}
+			ts.free[a] = false
+			pr.changed(ref)
+			clear(mark)
+			ok := true
+			type update struct {
+				e    cellRef
+				supp []cellRef
+			}
+			var updates []update
+			for _, e := range ts.dependents[a] {
+				if mark[e] {
+					continue
+				}
+				mark[e] = true
+				es := j.tables[e.table]
+				if _, in := slices.BinarySearchFunc(es.support[e.cell], ref, compareRefs); !in {
+					continue
+				}
+				var supp []cellRef
+				supp, ok = pr.verifyCell(e, nil)
+				if !ok {
+					break
+				}
+				updates = append(updates, update{e, supp})
+			}
+			if !ok {
+				ts.free[a] = true
+				pr.changed(ref)
+				continue
+			}
+			ts.secondary[a] = false
+			for _, u := range updates {
+				pr.setSupport(u.e, u.supp)
+			}
+			// The dependents that no longer use the cell need not be asked again.
+			ts.dependents[a] = ts.dependents[a][:0]
+		}
+	}
+}
+
+// describeCell names a cell for messages: "table 2019-09-16 exposed_systems: DE hospital".
+func (pr *protector) describeCell(ref cellRef) string {
+	p := pr.j.tables[ref.table].p
+	k := p.cells[ref.cell].key
+	return fmt.Sprintf("%s: cell %s %s", p.name(pr.lay.vocab), pr.lay.geo.Node(k.Geo).Code, pr.lay.vocab.Org(k.Org).Code)
+}
+
+// protectTable protects one table on its own (no relations with other tables) and returns its
+// pattern; the tests' entry to the method.
+func (pr *protector) protectTable(p *problem) (pattern, error) {
+	j := &joint{lay: pr.lay, rules: pr.rules, tables: []*tableState{newTableState(pr.lay, p)}}
+	if err := protectJoint(j, []*protector{pr}); err != nil {
+		return pattern{}, err
+	}
+	ts := j.tables[0]
+	return pattern{suppressed: slices.Clone(ts.free), secondary: slices.Clone(ts.secondary)}, nil
 }
 
 func contains(sorted []int32, a int32) bool {
@@ -316,4 +770,9 @@ func contains(sorted []int32, a int32) bool {
 func sortUnique(s []int32) []int32 {
 	slices.Sort(s)
 	return slices.Compact(s)
+}
+
+// isLeaf reports whether k is a leaf key: a country and an organization type.
+func (l *layout) isLeaf(k CellKey) bool {
+	return k.Org != schemas.OrgAll && l.geo.Node(k.Geo).Level == schemas.Country
 }

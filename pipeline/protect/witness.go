@@ -1,0 +1,168 @@
+package protect
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/exposure-research/exposure/schemas"
+)
+
+// witness is one point of the joint system other than the truth: the cells it changes and by how
+// much. The protection proves a sensitive cell's interval with two of them (SPEC 4, Audit: feasible
+// witnesses that an independent check confirms).
+type witness struct {
+	cells []cellRef // sorted
+	delta []int64   // parallel to cells; never 0
+}
+
+// findWitness finds a witness of one direction of sensitive cell e with cell fixed held at its value,
+// without suppressing anything, from the moves the protection uses.
+func (pr *protector) findWitness(e, fixed cellRef, d direction) (witness, bool) {
+	for ti, tpl := range pr.j.templatesOf(e.table) {
+		if !pr.usable(tpl, ti == 0) {
+			continue
+		}
+		pr.load(e.table, tpl)
+		if !pr.nw.free[e.cell] || pr.nw.room(e.cell, d.up) < d.need {
+			continue
+		}
+		if !pr.flow(e, fixed, tpl, d, false) {
+			pr.nw.restore()
+			continue
+		}
+		w := pr.extractWitness(e, tpl, d)
+		pr.nw.restore()
+		return w, true
+	}
+	return witness{}, false
+}
+
+// extractWitness reads the move the network holds: the flow on every arc and e's own change, in
+// every member with its sign.
+func (pr *protector) extractWitness(e cellRef, tpl *template, d direction) witness {
+	nw := pr.nw
+	deltas := map[cellRef]int64{}
+	add := func(a int32, f int64) {
+		for mi, mb := range tpl.members {
+			if c := tpl.memberCell(mi, a); c >= 0 {
+				deltas[cellRef{mb.table, c}] += mb.sign * f
+			}
+		}
+	}
+	own := d.need
+	if !d.up {
+		own = -own
+	}
+	add(e.cell, own)
+	for _, a := range nw.touched {
+		if f := nw.y[a] - nw.x[a]; f != 0 {
+			add(a, f)
+		}
+	}
+	var w witness
+	for c := range deltas {
+		if deltas[c] != 0 {
+			w.cells = append(w.cells, c)
+		}
+	}
+	slices.SortFunc(w.cells, compareRefs)
+	for _, c := range w.cells {
+		w.delta = append(w.delta, deltas[c])
+	}
+	return w
+}
+
+// checkWitness confirms that w is a point of the joint system that moves e as direction d needs,
+// with fixed (if any) unchanged, by evaluating every constraint it could break, from the cells'
+// keys, the geography and the relations alone (it shares no code with the networks that found the
+// witness): every changed cell is suppressed and stays non-negative; in every changed table each
+// total changes by the sum of the changes of its leaves; every relation in force at a changed key
+// holds. It returns what fails, or "".
+func checkWitness(j *joint, w witness, e cellRef, d direction, fixed cellRef) string {
+	geo := j.lay.geo
+	width := j.lay.width
+	var moveOfE int64
+	byTable := map[int32]map[int]int64{} // table -> key index -> change
+	for i, c := range w.cells {
+		ts := j.tables[c.table]
+		cell := ts.p.cells[c.cell]
+		switch {
+		case w.delta[i] == 0:
+			return "a witness lists a cell it does not change"
+		case !ts.free[c.cell]:
+			return fmt.Sprintf("the witness changes published cell %s", describeRef(j, c))
+		case cell.value+w.delta[i] < 0:
+			return fmt.Sprintf("the witness makes %s negative", describeRef(j, c))
+		case c == fixed:
+			return fmt.Sprintf("the witness changes %s, which its single contributor knows", describeRef(j, c))
+		}
+		if c == e {
+			moveOfE = w.delta[i]
+		}
+		k := int(cell.key.Geo)*width + int(cell.key.Org)
+		if byTable[c.table] == nil {
+			byTable[c.table] = map[int]int64{}
+		}
+		byTable[c.table][k] = w.delta[i]
+	}
+	if (d.up && moveOfE < d.need) || (!d.up && moveOfE > -d.need) {
+		return fmt.Sprintf("the witness moves the cell by %d, not by %d as needed", moveOfE, d.need)
+	}
+	// Additivity: what the changed leaves add up to at every total above them.
+	for t, changes := range byTable {
+		implied := map[int]int64{}
+		for k, dv := range changes {
+			g, o := schemas.GeoID(k/width), schemas.OrgID(k%width)
+			if o == schemas.OrgAll || geo.Node(g).Level != schemas.Country {
+				continue
+			}
+			areas := append([]schemas.GeoID{g}, geo.Ancestors(g)...)
+			for _, a := range areas {
+				implied[int(a)*width+int(o)] += dv
+				implied[int(a)*width+int(schemas.OrgAll)] += dv
+			}
+		}
+		for k, dv := range changes {
+			if implied[k] != dv {
+				return fmt.Sprintf("in the witness, %s changes by %d but its leaves by %d", describeKey(j, t, k), dv, implied[k])
+			}
+		}
+		for k, dv := range implied {
+			if dv != 0 && changes[k] != dv {
+				return fmt.Sprintf("in the witness, the leaves below %s change by %d but it changes by %d", describeKey(j, t, k), dv, changes[k])
+			}
+		}
+	}
+	// Relations between tables, at every key where a term changed.
+	checked := map[[2]int]bool{}
+	for t, changes := range byTable {
+		for _, l := range j.tables[t].links {
+			o := j.occs[l.occ]
+			for k := range changes {
+				if checked[[2]int{int(l.occ), k}] || !o.inForce(k) {
+					continue
+				}
+				checked[[2]int{int(l.occ), k}] = true
+				var lhs int64
+				for _, term := range o.terms {
+					lhs += term.coef * (j.tables[term.table].value(k) + byTable[term.table][k])
+				}
+				if (o.op == schemas.RelEq && lhs != 0) || (o.op == schemas.RelLe && lhs > 0) {
+					return fmt.Sprintf("the witness breaks the relation %s at %s", o.name, describeKey(j, t, k))
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func describeRef(j *joint, c cellRef) string {
+	p := j.tables[c.table].p
+	k := p.cells[c.cell].key
+	return fmt.Sprintf("%s %s %s", p.name(j.lay.vocab), j.lay.geo.Node(k.Geo).Code, j.lay.vocab.Org(k.Org).Code)
+}
+
+func describeKey(j *joint, t int32, k int) string {
+	p := j.tables[t].p
+	return fmt.Sprintf("%s %s %s", p.name(j.lay.vocab), j.lay.geo.Node(schemas.GeoID(k/j.lay.width)).Code, j.lay.vocab.Org(schemas.OrgID(k%j.lay.width)).Code)
+}
