@@ -35,9 +35,13 @@ of any single-contributor suppressed cell uses what it knows.`,
 			if err != nil {
 				return failed(err)
 			}
+			relations, err := publish.ReadRelations(a[0], vocab)
+			if err != nil {
+				return failed(err)
+			}
 			var report *protect.AuditReport
 			if dataset == "" {
-				report, err = protect.Audit(vocab, tables)
+				report, err = protect.Audit(vocab, tables, relations)
 			} else {
 				opts, oerr := flags.ingestOptions()
 				if oerr != nil {

@@ -192,6 +192,14 @@ func (p *Problem) Optimize(col int, maximize, exact bool) (float64, Status, erro
 	return float64(C.glp_get_obj_val(p.prob)), Optimal, nil
 }
 
+// Value returns column col's value in the solution the last Optimize found.
+func (p *Problem) Value(col int) float64 {
+	if col < 0 || col >= p.cols {
+		return math.NaN()
+	}
+	return float64(C.glp_get_col_prim(p.prob, C.int(col+1)))
+}
+
 func (p *Problem) status() (Status, error) {
 	switch C.glp_get_status(p.prob) {
 	case C.GLP_OPT:

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 
+	"github.com/exposure-research/exposure/internal/lp"
 	"github.com/exposure-research/exposure/pipeline/ingest"
 	"github.com/exposure-research/exposure/schemas"
 )
@@ -21,14 +24,14 @@ type Interval struct {
 	Period    schemas.Date
 	Metric    schemas.MetricID
 	Cell      CellKey
-	Lo, Hi    int64
-	Unbounded bool // Hi is +infinity: nothing published caps the cell
+	Lo, Hi    float64 // the bounds of the LP: integers in a table alone, fractions possibly across tables
+	Unbounded bool    // Hi is +infinity: nothing published caps the cell
 }
 
-// Width returns Hi - Lo, or math.MaxInt64 when the interval is unbounded.
-func (iv Interval) Width() int64 {
+// Width returns Hi - Lo, or +inf when the interval is unbounded.
+func (iv Interval) Width() float64 {
 	if iv.Unbounded {
-		return math.MaxInt64
+		return math.Inf(1)
 	}
 	return iv.Hi - iv.Lo
 }
@@ -73,9 +76,9 @@ func (r *AuditReport) WriteTo(w io.Writer) (int64, error) {
 	for _, iv := range r.Intervals {
 		hi := "+inf"
 		if !iv.Unbounded {
-			hi = fmt.Sprint(iv.Hi)
+			hi = formatBound(iv.Hi)
 		}
-		fmt.Fprintf(&b, "%s [%d, %s]\n", r.cellName(iv.Period, iv.Metric, iv.Cell), iv.Lo, hi)
+		fmt.Fprintf(&b, "%s [%s, %s]\n", r.cellName(iv.Period, iv.Metric, iv.Cell), formatBound(iv.Lo), hi)
 	}
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "FINDING %s: %s", r.cellName(f.Period, f.Metric, f.Cell), f.Problem)
@@ -101,15 +104,23 @@ func (r *AuditReport) cellName(period schemas.Date, metric schemas.MetricID, k C
 	return fmt.Sprintf("%s %s %s %s %s", period, r.Vocab.Metric(metric).Code, node.Level, node.Code, r.Vocab.Org(k.Org).Code)
 }
 
-// Audit is the outsider's attack (sdcTable's attack): from the published cells alone it derives the
-// exact interval of every suppressed cell and reports as a finding every one narrower than 1, i.e.
-// disclosed exactly. Published data that no table satisfies (a total that differs from the sum of
-// its published parts, or no non-negative values for the suppressed cells) is an error naming the
-// table and the relation.
-func Audit(vocab *schemas.Vocabulary, tables []*Table) (*AuditReport, error) {
+// Audit is the outsider's attack (sdcTable's attack): from the published cells alone, with the
+// relations between metrics in force that the report states (SPEC 4: "What an attacker knows"), it
+// derives the exact interval of every suppressed cell in the joint model of all tables and reports
+// as a finding every one narrower than 1, i.e. disclosed exactly. Published data that no table
+// satisfies (a total that differs from the sum of its published parts, or no non-negative values for
+// the suppressed cells) is an error naming the table and the relation.
+func Audit(vocab *schemas.Vocabulary, tables []*Table, relations []schemas.Relation) (*AuditReport, error) {
+	j, err := publishedJoint(vocab, tables, relations)
+	if err != nil {
+		return nil, err
+	}
+	return auditJoint(j)
+}
+
+// publishedJoint builds the joint problem of published tables: suppressed cells free with value 0.
+func publishedJoint(vocab *schemas.Vocabulary, tables []*Table, relations []schemas.Relation) (*joint, error) {
 	lay := newLayout(vocab)
-	nw := newNetwork(lay)
-	rep := &AuditReport{Vocab: vocab}
 	sorted := append([]*Table(nil), tables...)
 	if slices.Contains(sorted, nil) {
 		return nil, errors.New("audit: a table is nil")
@@ -118,26 +129,51 @@ func Audit(vocab *schemas.Vocabulary, tables []*Table) (*AuditReport, error) {
 		a, b := sorted[i], sorted[j]
 		return a.Period < b.Period || (a.Period == b.Period && a.Metric < b.Metric)
 	})
+	j := &joint{lay: lay}
 	for i, t := range sorted {
 		if i > 0 && sorted[i-1].Period == t.Period && sorted[i-1].Metric == t.Metric {
 			return nil, fmt.Errorf("audit: two tables for %s %s", t.Period, metricCode(vocab, t.Metric))
 		}
-		ivs, err := auditTable(lay, nw, t)
+		p, suppressed, err := publishedProblem(lay, t)
 		if err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
 		}
-		rep.Tables++
-		rep.Cells += len(t.Cells)
-		rep.Suppressed += len(ivs)
-		for _, iv := range ivs {
-			rep.Intervals = append(rep.Intervals, iv)
-			if iv.Width() < 1 {
-				rep.Findings = append(rep.Findings, Finding{Period: iv.Period, Metric: iv.Metric, Cell: iv.Cell,
-					Problem: fmt.Sprintf("interval [%d, %d] is narrower than 1: the value is disclosed", iv.Lo, iv.Hi)})
-			}
+		if err := checkPublishedRelations(lay, p, suppressed); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		ts := newTableState(lay, p)
+		copy(ts.free, suppressed)
+		j.tables = append(j.tables, ts)
+	}
+	j.addRelations(vocab, relations)
+	return j, nil
+}
+
+// auditJoint computes the intervals of the joint problem j and the findings of an outsider.
+func auditJoint(j *joint) (*AuditReport, error) {
+	ivs, _, err := jointIntervals(j, false)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	rep := &AuditReport{Vocab: j.lay.vocab, Tables: len(j.tables), Suppressed: len(ivs), Intervals: ivs}
+	for _, ts := range j.tables {
+		rep.Cells += len(ts.p.cells)
+	}
+	for _, iv := range ivs {
+		if iv.Width() < 1 {
+			rep.Findings = append(rep.Findings, Finding{Period: iv.Period, Metric: iv.Metric, Cell: iv.Cell,
+				Problem: fmt.Sprintf("interval [%s, %s] is narrower than 1: the value is disclosed", formatBound(iv.Lo), formatBound(iv.Hi))})
 		}
 	}
 	return rep, nil
+}
+
+// formatBound prints an interval's bound: an integer as one, a fraction with up to six decimals.
+func formatBound(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+		return strconv.FormatInt(int64(x), 10)
+	}
+	return strconv.FormatFloat(x, 'f', -1, 64)
 }
 
 func metricCode(vocab *schemas.Vocabulary, m schemas.MetricID) string {
@@ -175,7 +211,7 @@ func publishedProblem(lay *layout, t *Table) (*problem, []bool, error) {
 		}
 		suppressed[i] = !ok
 		tail, head := lay.arc(k)
-		p.cells = append(p.cells, cell{key: k, value: v, largest: ingest.Unknown, second: ingest.Unknown})
+		p.cells = append(p.cells, cell{key: k, flags: c.Flags, sources: c.Sources, value: v, largest: ingest.Unknown, second: ingest.Unknown})
 		p.tail = append(p.tail, tail)
 		p.head = append(p.head, head)
 	}
@@ -190,11 +226,6 @@ func publishedProblem(lay *layout, t *Table) (*problem, []bool, error) {
 // inconsistent.
 func Bounds(vocab *schemas.Vocabulary, t *Table) ([]Interval, error) {
 	lay := newLayout(vocab)
-	return auditTable(lay, newNetwork(lay), t)
-}
-
-// auditTable derives the interval of every suppressed cell of one published table.
-func auditTable(lay *layout, nw *network, t *Table) ([]Interval, error) {
 	p, suppressed, err := publishedProblem(lay, t)
 	if err != nil {
 		return nil, err
@@ -202,34 +233,9 @@ func auditTable(lay *layout, nw *network, t *Table) ([]Interval, error) {
 	if err := checkPublishedRelations(lay, p, suppressed); err != nil {
 		return nil, err
 	}
-	x := make([]int64, len(p.cells))
-	for i, c := range p.cells {
-		x[i] = c.value
-	}
-	nw.load(p.tail, p.head, x)
-	nw.setPattern(suppressed)
-	if n, ok := nw.feasible(); !ok {
-		return nil, fmt.Errorf("%s: no non-negative values of the suppressed cells satisfy the relation %s",
-			p.name(lay.vocab), lay.relation(n))
-	}
-	var ivs []Interval
-	for i := range p.cells {
-		if !suppressed[i] {
-			continue
-		}
-		e := int32(i)
-		iv := Interval{Period: p.period, Metric: p.metric, Cell: p.cells[i].key}
-		up, unbounded := nw.slack(nw.head[e], nw.tail[e], e, -1, math.MaxInt64)
-		nw.restore()
-		down, _ := nw.slack(nw.tail[e], nw.head[e], e, -1, x[e])
-		nw.restore()
-		iv.Lo, iv.Unbounded = x[e]-down, unbounded
-		if !unbounded {
-			iv.Hi = x[e] + up
-		}
-		ivs = append(ivs, iv)
-	}
-	return ivs, nil
+	ts := newTableState(lay, p)
+	copy(ts.free, suppressed)
+	return flowIntervals(lay, newNetwork(lay), ts)
 }
 
 // checkPublishedRelations finds a relation whose total and parts are all published but do not add
@@ -377,91 +383,220 @@ func (nw *network) feasible() (int32, bool) {
 	return 0, true
 }
 
-// AuditDataset is Audit plus the full rule of SPEC 4 against the true values of ds: every sensitive
-// cell must be suppressed with lo <= v(1-q), hi >= v(1+q) and hi - lo >= 1, also when any one
-// suppressed single-contributor cell is known to its contributor. The published tables must be
-// exactly ds's tables, with their true values where published.
+// AuditDataset is Audit plus the full rule of SPEC 4 against the true values of ds, in the same
+// joint model: every sensitive cell must be suppressed with lo <= v(1-q), hi >= v(1+q) and
+// hi - lo >= 1, also when any one suppressed single-contributor cell is known to its contributor
+// (with the caps of singletonNeed where the rule cannot hold literally). The published tables must
+// be exactly ds's tables, with their true values where published.
 func AuditDataset(ds *ingest.Dataset, tables []*Table) (*AuditReport, error) {
 	if ds == nil || ds.Config == nil || ds.Vocab == nil || slices.Contains(ds.Tables, nil) {
 		return nil, errors.New("audit: dataset is incomplete (configuration, vocabulary or a table missing)")
 	}
-	rep, err := Audit(ds.Vocab, tables)
+	pub, err := publishedJoint(ds.Vocab, tables, ds.Relations)
 	if err != nil {
 		return nil, err
 	}
-	rep.RuleCheck = true
 	r, err := newRules(ds.Config.Protection, ds.Vocab)
 	if err != nil {
 		return nil, err
 	}
-	lay := newLayout(ds.Vocab)
-	pr := newProtector(lay, r)
-	published := map[[2]int64]*Table{}
-	for _, t := range tables {
-		published[[2]int64{int64(t.Period), int64(t.Metric)}] = t
+	truth, err := truthJoint(ds, r, pub)
+	if err != nil {
+		return nil, err
 	}
-	if len(published) != len(ds.Tables) {
-		return nil, fmt.Errorf("audit: %d published tables, the dataset has %d", len(published), len(ds.Tables))
+	ivs, parts, err := jointIntervals(truth, true)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
 	}
-	byCell := map[[3]int64]Interval{}
-	for _, iv := range rep.Intervals {
-		byCell[[3]int64{int64(iv.Period), int64(iv.Metric), int64(iv.Cell.Geo)<<8 | int64(iv.Cell.Org)}] = iv
+	defer func() {
+		for _, p := range parts {
+			p.prob.Close()
+		}
+	}()
+	rep := &AuditReport{Vocab: ds.Vocab, Tables: len(truth.tables), Suppressed: len(ivs), Intervals: ivs, RuleCheck: true}
+	for _, iv := range ivs {
+		if iv.Width() < 1 {
+			rep.Findings = append(rep.Findings, Finding{Period: iv.Period, Metric: iv.Metric, Cell: iv.Cell,
+				Problem: fmt.Sprintf("interval [%s, %s] is narrower than 1: the value is disclosed", formatBound(iv.Lo), formatBound(iv.Hi))})
+		}
 	}
+	pr := newProtector(truth.lay, r)
+	pr.attach(truth)
 	var findings []Finding
-	for _, dt := range ds.Tables {
-		p, err := pr.b.makeProblem(dt, nil)
-		if err != nil {
-			return nil, fmt.Errorf("audit: %w", err)
-		}
-		t := published[[2]int64{int64(dt.Period), int64(dt.Metric)}]
-		if t == nil {
-			return nil, fmt.Errorf("audit: %s is not published", p.name(ds.Vocab))
-		}
-		suppressed, err := matchPublished(lay, p, t)
-		if err != nil {
-			return nil, fmt.Errorf("audit: %w", err)
-		}
+	k := 0
+	for _, ts := range truth.tables {
+		p := ts.p
+		rep.Cells += len(p.cells)
 		for i, c := range p.cells {
-			if c.sensitive && !suppressed[i] {
+			var iv Interval
+			if ts.free[i] {
+				iv = ivs[k]
+				k++
+			}
+			switch {
+			case c.sensitive && !ts.free[i]:
 				findings = append(findings, Finding{Period: p.period, Metric: p.metric, Cell: c.key, Problem: "sensitive cell is published"})
-			}
-			if !c.sensitive || !suppressed[i] {
-				continue
-			}
-			iv := byCell[[3]int64{int64(p.period), int64(p.metric), int64(c.key.Geo)<<8 | int64(c.key.Org)}]
-			if msg := ruleProblem(r, c.value, iv.Lo, iv.Hi, iv.Unbounded); msg != "" {
-				findings = append(findings, Finding{Period: p.period, Metric: p.metric, Cell: c.key, Problem: msg})
+			case c.sensitive:
+				if msg := ruleProblem(r, c.value, iv.Lo, iv.Hi, iv.Unbounded); msg != "" {
+					findings = append(findings, Finding{Period: p.period, Metric: p.metric, Cell: c.key, Problem: msg})
+				}
 			}
 		}
-		findings = append(findings, pr.attack(p, suppressed, false)...)
+		// The single contributors, table by table: a finding here holds in the joint model too,
+		// which only adds constraints.
+		findings = append(findings, pr.attack(p, ts.free, false)...)
+		pr.attach(truth)
 	}
-	rep.Findings = mergeFindings(rep.Findings, findings)
+	lpFindings, err := singletonFindings(pr, truth, parts)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	rep.Findings = mergeFindings(rep.Findings, dedupeFindings(append(findings, lpFindings...)))
 	return rep, nil
 }
 
+// truthJoint builds the joint problem of ds's true tables with the suppression pattern of the
+// published joint problem pub, checking that the two are the same tables with the same published
+// values.
+func truthJoint(ds *ingest.Dataset, r *rules, pub *joint) (*joint, error) {
+	lay := pub.lay
+	tables := append([]*ingest.Table(nil), ds.Tables...)
+	sort.SliceStable(tables, func(i, j int) bool {
+		a, b := tables[i], tables[j]
+		return a.Period < b.Period || (a.Period == b.Period && a.Metric < b.Metric)
+	})
+	if len(tables) != len(pub.tables) {
+		return nil, fmt.Errorf("audit: %d published tables, the dataset has %d", len(pub.tables), len(tables))
+	}
+	inputSource, err := inputSources(ds, sortedSources(ds.Config.Sources))
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	coverage := coverageBreaks(lay, tables)
+	b := newBuilder(lay, r, inputSource)
+	truth := &joint{lay: lay, rules: r}
+	for i, dt := range tables {
+		p, err := b.makeProblem(dt, coverage[i])
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		pp := pub.tables[i].p
+		if pp.period != p.period || pp.metric != p.metric {
+			return nil, fmt.Errorf("audit: %s is not published", p.name(ds.Vocab))
+		}
+		suppressed, err := matchProblems(lay, p, pp, pub.tables[i].free)
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		ts := newTableState(lay, p)
+		copy(ts.free, suppressed)
+		truth.tables = append(truth.tables, ts)
+	}
+	truth.addRelations(ds.Vocab, ds.Relations)
+	return truth, nil
+}
+
+// singletonFindings checks the single contributors in the parts solved by LP: for every sensitive
+// cell and direction, a singleton whose value at the optimum found is its true value cannot change
+// the optimum (the optimal point stays feasible when it is fixed); every other suppressed singleton
+// of the part is fixed in turn and the optimum found again.
+func singletonFindings(pr *protector, truth *joint, parts []*lpPart) ([]Finding, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var out []Finding
+	for _, part := range parts {
+		sys := part.sys
+		for ci, v := range part.vars {
+			e := sys.vars[v]
+			ec := truth.tables[e.table].p.cells[e.cell]
+			if !ec.sensitive {
+				continue
+			}
+			for _, maximize := range [2]bool{false, true} {
+				point := part.argLo[ci]
+				if maximize {
+					point = part.argHi[ci]
+				}
+				if point == nil {
+					continue // unbounded above
+				}
+				for si, sv := range part.vars {
+					s := sys.vars[sv]
+					sc := truth.tables[s.table].p.cells[s.cell]
+					if si == ci || sc.contributors != 1 || math.Abs(point[si]-float64(sc.value)) < intervalTolerance {
+						continue
+					}
+					req, needed := pr.singletonNeed(s, e)
+					if !needed || (maximize && req.up == 0) || (!maximize && req.down == 0) {
+						continue
+					}
+					if err := part.prob.SetBounds(si, float64(sc.value), float64(sc.value)); err != nil {
+						return nil, err
+					}
+					val, st, err := optimize(part.prob, ci, maximize)
+					if err2 := part.prob.SetBounds(si, 0, math.Inf(1)); err == nil {
+						err = err2
+					}
+					if err != nil {
+						return nil, err
+					}
+					if st != lp.Optimal {
+						continue // unbounded: nothing caps it
+					}
+					v := float64(ec.value)
+					if (maximize && val-v < float64(req.up)-intervalTolerance) || (!maximize && v-val < float64(req.down)-intervalTolerance) {
+						f := Finding{Period: truth.tables[e.table].p.period, Metric: truth.tables[e.table].p.metric, Cell: ec.key,
+							HasSingleton: true, Singleton: sc.key,
+							Problem: fmt.Sprintf("cannot move up by %d and down by %d from v = %d (the bound is %s)", req.up, req.down, ec.value, formatBound(val))}
+						if s.table != e.table {
+							sp := truth.tables[s.table].p
+							f.Problem += fmt.Sprintf(", knowing %s %s", pr.lay.vocab.Metric(sp.metric).Code, sp.period)
+						}
+						out = append(out, f)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// dedupeFindings drops repeated findings (the same cell, singleton and problem found twice).
+func dedupeFindings(fs []Finding) []Finding {
+	seen := map[string]bool{}
+	var out []Finding
+	for _, f := range fs {
+		k := fmt.Sprintf("%v|%v|%v|%v|%s", f.Period, f.Metric, f.Cell, f.Singleton, f.Problem)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // ruleProblem says how the interval [lo, hi] of a sensitive cell of true value v fails the rule, or
-// returns "" when it satisfies it: v - lo >= ceil(v q) and hi - v >= ceil(v q) (both sides are
-// integers, so this is lo <= v(1-q) and hi >= v(1+q) exactly), and hi - lo >= 1.
-func ruleProblem(r *rules, v, lo, hi int64, unbounded bool) string {
-	need := r.interval.ceilMul(v)
+// returns "" when it satisfies it: lo <= v(1-q), hi >= v(1+q), hi - lo >= 1. The bounds are the
+// LP's, exact (integers, or fractions confirmed in rational arithmetic); the comparisons allow for
+// the rounding of a fraction to the nearest double only.
+func ruleProblem(r *rules, v int64, lo, hi float64, unbounded bool) string {
+	q := float64(r.interval.num) / float64(r.interval.den)
+	tol := intervalTolerance * math.Max(1, float64(v))
+	fv := float64(v)
 	switch {
-	case v-lo < need:
-		return fmt.Sprintf("lower bound %d is above v(1-q) for v = %d", lo, v)
-	case !unbounded && hi-v < need:
-		return fmt.Sprintf("upper bound %d is below v(1+q) for v = %d", hi, v)
-	case !unbounded && hi-lo < 1:
-		return fmt.Sprintf("interval [%d, %d] is narrower than 1", lo, hi)
+	case lo > fv*(1-q)+tol:
+		return fmt.Sprintf("lower bound %s is above v(1-q) for v = %d", formatBound(lo), v)
+	case !unbounded && hi < fv*(1+q)-tol:
+		return fmt.Sprintf("upper bound %s is below v(1+q) for v = %d", formatBound(hi), v)
+	case !unbounded && hi-lo < 1-intervalTolerance:
+		return fmt.Sprintf("interval [%s, %s] is narrower than 1", formatBound(lo), formatBound(hi))
 	}
 	return ""
 }
 
-// matchPublished checks that the published table has exactly p's cells, published ones with their
-// true values, and returns which are suppressed.
-func matchPublished(lay *layout, p *problem, t *Table) ([]bool, error) {
-	pub, suppressed, err := publishedProblem(lay, t)
-	if err != nil {
-		return nil, err
-	}
+// matchProblems checks that the published problem pub (pattern suppressed) has exactly p's cells,
+// published ones with their true values, and returns which are suppressed.
+func matchProblems(lay *layout, p, pub *problem, suppressed []bool) ([]bool, error) {
 	if len(pub.cells) != len(p.cells) {
 		return nil, fmt.Errorf("%s: %d cells published, the dataset gives %d", p.name(lay.vocab), len(pub.cells), len(p.cells))
 	}
@@ -476,7 +611,7 @@ func matchPublished(lay *layout, p *problem, t *Table) ([]bool, error) {
 				lay.geo.Node(k.Geo).Code, lay.vocab.Org(k.Org).Code, pub.cells[i].value, c.value)
 		}
 	}
-	return suppressed, nil
+	return slices.Clone(suppressed), nil
 }
 
 // mergeFindings sorts the findings into published order, keeping the order of discovery among a

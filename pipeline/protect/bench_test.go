@@ -93,7 +93,7 @@ func BenchmarkAuditFullTable(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		rep, err := Audit(v, res.Tables)
+		rep, err := Audit(v, res.Tables, nil)
 		if err != nil || !rep.OK() {
 			b.Fatalf("audit: %v", err)
 		}

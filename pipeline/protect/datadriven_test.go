@@ -82,9 +82,9 @@ func runProtect(t *testing.T, d *datadriven.TestData) string {
 		if iv, ok := intervals[c.key]; ok {
 			hi := "+inf"
 			if !iv.Unbounded {
-				hi = strconv.FormatInt(iv.Hi, 10)
+				hi = formatBound(iv.Hi)
 			}
-			fmt.Fprintf(&b, " [%d, %s]", iv.Lo, hi)
+			fmt.Fprintf(&b, " [%s, %s]", formatBound(iv.Lo), hi)
 		}
 		b.WriteByte('\n')
 	}
@@ -121,7 +121,7 @@ func runAudit(t *testing.T, d *datadriven.TestData) string {
 		}
 		table.Cells = append(table.Cells, PublishedCell(geo, org, n))
 	}
-	rep, err := Audit(v, []*Table{table})
+	rep, err := Audit(v, []*Table{table}, nil)
 	if err != nil {
 		return "error: " + err.Error() + "\n"
 	}

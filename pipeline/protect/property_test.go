@@ -67,7 +67,7 @@ func TestProtectProperties(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Protect: %v", err)
 		}
-		rep, err := Audit(v, res.Tables)
+		rep, err := Audit(v, res.Tables, nil)
 		if err != nil || !rep.OK() {
 			t.Fatalf("Audit: %v\n%s", err, rep)
 		}
@@ -131,7 +131,7 @@ func TestBoundsMatchLP(t *testing.T) {
 				pub.Cells = append(pub.Cells, PublishedCell(c.key.Geo, c.key.Org, c.value))
 			}
 		}
-		rep, err := Audit(v, []*Table{pub})
+		rep, err := Audit(v, []*Table{pub}, nil)
 		if err != nil {
 			t.Fatalf("Audit: %v", err)
 		}
@@ -151,7 +151,7 @@ func TestBoundsMatchLP(t *testing.T) {
 			}
 			if float64(iv.Lo) != math.Round(lo[i]) || iv.Unbounded != math.IsInf(hi[i], 1) ||
 				(!iv.Unbounded && float64(iv.Hi) != math.Round(hi[i])) {
-				t.Fatalf("cell %s: flow bounds [%d, %d] (unbounded %v), LP bounds [%v, %v]",
+				t.Fatalf("cell %s: flow bounds [%v, %v] (unbounded %v), LP bounds [%v, %v]",
 					cellLabel(v, iv.Cell), iv.Lo, iv.Hi, iv.Unbounded, lo[i], hi[i])
 			}
 		}
@@ -322,7 +322,7 @@ func TestAttackMatchesIntervals(t *testing.T) {
 				pub.Cells = append(pub.Cells, PublishedCell(c.key.Geo, c.key.Org, c.value))
 			}
 		}
-		rep, err := Audit(v, []*Table{pub})
+		rep, err := Audit(v, []*Table{pub}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -525,13 +525,13 @@ func TestAuditArbitraryInput(t *testing.T) {
 				table.Cells = append(table.Cells, PublishedCell(geo, org, rapid.Int64Range(-1, math.MaxInt64).Draw(t, "value")))
 			}
 		}
-		rep, err := Audit(v, []*Table{table})
+		rep, err := Audit(v, []*Table{table}, nil)
 		if err != nil {
 			return
 		}
 		for _, iv := range rep.Intervals {
 			if !iv.Unbounded && iv.Lo > iv.Hi {
-				t.Fatalf("interval [%d, %d]", iv.Lo, iv.Hi)
+				t.Fatalf("interval [%v, %v]", iv.Lo, iv.Hi)
 			}
 		}
 	})

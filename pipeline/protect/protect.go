@@ -118,6 +118,7 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 			Inputs:       append([]ingest.InputFile(nil), ds.Inputs...),
 			Parameters:   ds.Config.Protection,
 			Caveats:      append([]string(nil), ds.Config.Caveats...),
+			Relations:    slices.Clone(ds.Relations),
 		},
 		Tables: out,
 	}

@@ -253,7 +253,7 @@ func TestAuditDatasetRefusesMismatch(t *testing.T) {
 		t.Fatalf("a missing table passes")
 	}
 	dup := &Table{Period: pub.Period, Metric: pub.Metric, Cells: append(append([]Cell(nil), pub.Cells...), pub.Cells[0])}
-	if _, err := Audit(v, []*Table{dup}); err == nil || !strings.Contains(err.Error(), "twice") {
+	if _, err := Audit(v, []*Table{dup}, nil); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Fatalf("a duplicate cell: got %v", err)
 	}
 }

@@ -26,6 +26,10 @@ type Provenance struct {
 	Inputs       []ingest.InputFile // as verified, sorted by file
 	Parameters   ingest.Protection  // the rules' parameters that were applied
 	Caveats      []string           // the dataset's caveats, from dataset.yaml
+	// Relations are the relations between metrics in force, which the protection held against
+	// (the vocabulary's, then the dataset's): the report states them, since an outsider's audit
+	// uses them.
+	Relations []schemas.Relation
 }
 
 // Summary counts what the protection did, without saying which cells were primary or secondary.

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/exposure-research/exposure/schemas"
 )
 
 // ManifestFile is the name of the manifest in a report folder. The manifest lists every other file of
@@ -80,9 +82,42 @@ type OutputInfo struct {
 // suppressed, in total only: it never says which suppressions were primary.
 type ProtectionInfo struct {
 	Parameters Parameters `json:"parameters"`
+	// Relations are the relations between metrics in force (SPEC 3.3), which an outsider's audit
+	// takes as known: `exposure audit` reads them from here.
+	Relations  []RelationInfo `json:"relations"`
 	Tables     int64      `json:"tables"`
 	Cells      int64      `json:"cells"`
 	Suppressed int64      `json:"suppressed"`
+}
+
+// RelationInfo is one relation between metrics in force: as written, in its canonical form, and why
+// it holds.
+type RelationInfo struct {
+	Relation string `json:"relation"`
+	Normal   string `json:"normal_form"`
+	Reason   string `json:"reason"`
+}
+
+// ReadRelations returns the relations between metrics that the report folder's manifest states,
+// read against vocab; none when the folder has no manifest.
+func ReadRelations(dir string, vocab *schemas.Vocabulary) ([]schemas.Relation, error) {
+	m, err := ReadManifest(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []schemas.Relation
+	for i, ri := range m.Protection.Relations {
+		r, err := schemas.ParseRelation(ri.Relation, vocab)
+		if err != nil {
+			return nil, fmt.Errorf("%s: protection.relations[%d] %q: %w", filepath.Join(dir, ManifestFile), i, ri.Relation, err)
+		}
+		r.Reason = ri.Reason
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // Parameters are the disclosure rules' parameters as applied (SPEC 4). MinValue is keyed by metric

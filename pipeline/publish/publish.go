@@ -208,6 +208,7 @@ func newManifest(p *protect.Result, tool ToolInfo, outputs []OutputInfo) *Manife
 				PPercent:        prov.Parameters.PPercent,
 				Interval:        prov.Parameters.Interval,
 			},
+			Relations:  relationInfos(p),
 			Tables:     int64(p.Summary.Tables),
 			Cells:      int64(p.Summary.Cells),
 			Suppressed: int64(p.Summary.Suppressed),
@@ -290,4 +291,13 @@ func checkProtected(p *protect.Result) error {
 		}
 	}
 	return nil
+}
+
+// relationInfos lists the relations between metrics in force for the manifest.
+func relationInfos(p *protect.Result) []RelationInfo {
+	out := []RelationInfo{}
+	for _, r := range p.Provenance.Relations {
+		out = append(out, RelationInfo{Relation: r.Text, Normal: r.Normal(p.Vocab), Reason: r.Reason})
+	}
+	return out
 }
