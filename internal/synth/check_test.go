@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"testing"
 
 	"aead.dev/minisign"
 
@@ -23,6 +22,24 @@ type fileStats struct {
 	nonZero   int64 // rows with value > 0
 	small     int64 // non-zero rows with fewer than 3 contributors
 	dominance int64 // non-zero rows that give largest and second_largest
+	// cells holds every row's value by cell, to check the relations between metrics and that no cell
+	// appears in two files; where names the file and line of each.
+	cells map[cellKey]int64
+	where map[cellKey]string
+	// sourceOf is the source that sends each country.
+	sourceOf map[string]string
+}
+
+// cellKey names a leaf cell by its text, as the checker reads it from the CSV.
+type cellKey struct{ period, country, org, metric string }
+
+// tb is what the checkers need of a test: *testing.T and rapid's *rapid.T both have it.
+type tb interface {
+	Helper()
+	Error(args ...any)
+	Errorf(format string, args ...any)
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
 }
 
 const submissionHeader = "period,country,org_type,metric,value,contributors,largest,second_largest"
@@ -30,7 +47,7 @@ const submissionHeader = "period,country,org_type,metric,value,contributors,larg
 // checkDataFile checks one data file against SPEC 3.1 independently of pipeline/ingest: the header,
 // the codes, the integers, the contributor and dominance rules, the sort order and uniqueness of the
 // cells, and that its signature verifies with pub. It returns every violation it finds.
-func checkDataFile(t *testing.T, path string, pub minisign.PublicKey, st *fileStats) []string {
+func checkDataFile(t tb, path, source string, pub minisign.PublicKey, st *fileStats) []string {
 	t.Helper()
 	vocab, err := schemas.Default()
 	if err != nil {
@@ -124,6 +141,16 @@ func checkDataFile(t *testing.T, path string, pub minisign.PublicKey, st *fileSt
 			report(line, "cell %s,%s,%s,%s out of order or repeated", f[0], f[1], f[2], f[3])
 		}
 		prevKey = key
+		cell := cellKey{f[0], f[1], f[2], f[3]}
+		here := fmt.Sprintf("%s:%d", filepath.Base(path), line)
+		if other, dup := st.where[cell]; dup {
+			report(line, "cell %v also at %s", cell, other)
+		}
+		st.cells[cell], st.where[cell] = value, here
+		if s, ok := st.sourceOf[f[1]]; ok && s != source {
+			report(line, "country %s sent by %s and %s", f[1], s, source)
+		}
+		st.sourceOf[f[1]] = source
 		st.rows++
 		if value == 0 {
 			st.zeros++
@@ -146,18 +173,25 @@ func checkDataFile(t *testing.T, path string, pub minisign.PublicKey, st *fileSt
 	return problems
 }
 
-// checkDataset runs checkDataFile over every data file of a synthetic dataset with its source's
-// public key and fails the test on any violation.
-func checkDataset(t *testing.T, dir string, sources int) fileStats {
+// checkDataset runs checkDataFile over every data file of a synthetic dataset (data/<source>.csv or
+// data/<source>-<year>.csv) with its source's public key and fails the test on any violation.
+func checkDataset(t tb, dir string) fileStats {
 	t.Helper()
-	var st fileStats
-	for s := 0; s < sources; s++ {
-		id := sourceID(s, sources)
+	st := fileStats{cells: map[cellKey]int64{}, where: map[cellKey]string{}, sourceOf: map[string]string{}}
+	files, err := filepath.Glob(filepath.Join(dir, "data", "*.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no data files")
+	}
+	for _, file := range files {
+		id, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(file), ".csv"), "-")
 		pub, err := minisign.PublicKeyFromFile(filepath.Join(dir, "keys", id+".pub"))
 		if err != nil {
 			t.Fatalf("public key of %s: %v", id, err)
 		}
-		for _, p := range checkDataFile(t, filepath.Join(dir, "data", id+".csv"), pub, &st) {
+		for _, p := range checkDataFile(t, file, id, pub, &st) {
 			t.Error(p)
 		}
 	}

@@ -3,6 +3,11 @@
 // research (heavy-tailed country sizes, trends, a realistic share of small cells) but describe no real
 // system, organization or person.
 //
+// Systems are simulated per country and organization type through time, so that the stock and the
+// flows of systems satisfy the relations between metrics of SPEC 3.3 in every dataset: new_systems <=
+// exposed_systems, offline_systems <= the previous period's exposed_systems, and, with
+// RelationsIdentity, exposed_systems = prev(exposed_systems) + new_systems - offline_systems.
+//
 // The same Options give byte-identical folders on any machine: every random draw comes from generators
 // seeded from Options.Seed, the signing keys included, and nothing depends on the clock or on map order.
 package synth
@@ -17,6 +22,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,21 +32,34 @@ import (
 	"github.com/exposure-research/exposure/schemas"
 )
 
-// FirstPeriod is the snapshot date of the first synthetic period, a Monday; periods follow weekly.
+// FirstPeriod is the snapshot date of the first weekly period, a Monday; periods follow weekly.
 const FirstPeriod = "2019-01-07"
 
-// periodDays is the spacing of the synthetic periods: weekly snapshots, the cadence of a scanner that
-// re-measures the internet every week.
-const periodDays = 7
+// ErrOptions is wrapped by every error that Generate and ExpectedRows return for options that do not
+// describe a dataset, so that a command line can tell wrong usage from a failure to write.
+var ErrOptions = errors.New("invalid options")
 
-// Options are the parameters of a synthetic dataset. Zero values take the defaults of DefaultOptions,
-// except Seed, for which 0 is a seed like any other.
+// Options are the parameters of a synthetic dataset. Zero values take the defaults of the shape
+// (DefaultOptions for the standard shape), except Seed, for which 0 is a seed like any other.
 type Options struct {
-	Periods   int     // number of weekly periods from FirstPeriod; default 12
-	Countries int     // number of countries, the first of CountryOrder; default all (249)
+	Shape     Shape   // layout and tuning of the dataset; default ShapeStandard
+	Periods   int     // number of periods from the cadence's first; default 12
+	Cadence   Cadence // spacing of the periods; default Weekly
+	Countries int     // number of countries, the first of CountryOrder; default all (249), the only choice of the full grid
 	Seed      int64   // seed of every random draw; the dataset id is "synth-<seed>"
-	Sources   int     // number of sources, each with its own key, file and share of the countries; default 2
-	Density   float64 // share of the (period, country, org_type, metric) cells written, in (0, 1]; default 1
+	// Sources is the number of sources, each with its own key and share of the countries; default 2,
+	// and 4 (by region), the only choice, for the full grid.
+	Sources int
+	// Density is the share of the cells written, in (0, 1]; default 1, the only choice of the full
+	// grid. The metrics that no relation links are chosen cell by cell, the systems by unit: a
+	// period's exposed_systems with its new_systems and the next period's offline_systems. A unit left
+	// out is a structural zero of the model (that period sees none of the systems), so every relation
+	// still holds.
+	Density float64
+	// Metrics are the metric codes to write, from the default vocabulary; default all eight.
+	Metrics []string
+	// Relations is the relations mode of the systems' stock and flows; default RelationsInequalities.
+	Relations Relations
 	// KeyOut, when not empty, is a folder outside the dataset folder where the sources' private keys
 	// are written (<source>.key, unencrypted minisign format), so that more files can be signed later.
 	KeyOut string
@@ -49,10 +68,12 @@ type Options struct {
 	Progress func(rowsWritten int64)
 }
 
-// DefaultOptions returns the options of `exposure synth` without flags: 12 weekly periods, every
-// country, seed 1, two sources, every cell present.
+// DefaultOptions returns the options of `exposure synth` without flags: the standard shape, 12
+// weekly periods, every country, seed 1, two sources, every cell and metric present, the vocabulary's
+// inequalities only.
 func DefaultOptions() Options {
-	return Options{Periods: 12, Countries: maxCountries, Seed: 1, Sources: 2, Density: 1}
+	return Options{Shape: ShapeStandard, Periods: 12, Cadence: Weekly, Countries: maxCountries, Seed: 1, Sources: 2,
+		Density: 1, Relations: RelationsInequalities}
 }
 
 // maxCountries is the number of ISO 3166-1 countries in the embedded vocabulary.
@@ -64,23 +85,27 @@ const progressEvery = 1 << 16
 
 // Summary describes a written dataset, for the CLI to print and for tests to check.
 type Summary struct {
-	ID          string   // dataset id, "synth-<seed>"
-	Rows        int64    // data rows written over all files
-	Bytes       int64    // bytes of the data files
-	Files       int      // data files written, one per source
-	Periods     int      // weekly periods
-	FirstPeriod string   // first period, YYYY-MM-DD
-	LastPeriod  string   // last period, YYYY-MM-DD
-	Countries   int      // countries
-	Sources     int      // sources
-	KeyIDs      []string // minisign key id of each source, in source order
+	ID          string    // dataset id, "synth-<seed>"
+	Shape       Shape     // layout of the dataset
+	Rows        int64     // data rows written over all files
+	Bytes       int64     // bytes of the data files
+	Files       int       // data files written
+	Periods     int       // periods
+	Cadence     Cadence   // spacing of the periods
+	FirstPeriod string    // first period, YYYY-MM-DD
+	LastPeriod  string    // last period, YYYY-MM-DD
+	Countries   int       // countries
+	Metrics     int       // metrics
+	Sources     int       // sources
+	Relations   Relations // relations mode; RelationsIdentity is declared in dataset.yaml
+	KeyIDs      []string  // minisign key id of each source, in source order
 }
 
 // String formats the summary on one line, the way `exposure synth` reports what it wrote.
 func (s *Summary) String() string {
-	return fmt.Sprintf("dataset %s, %d periods (%s to %s), %d countries, %d sources, %d files, %s rows, %s bytes",
-		s.ID, s.Periods, s.FirstPeriod, s.LastPeriod, s.Countries, s.Sources, s.Files,
-		groupThousands(s.Rows), groupThousands(s.Bytes))
+	return fmt.Sprintf("dataset %s (%s), %d %s periods (%s to %s), %d countries, %d metrics, relations: %s, %d sources, %d files, %s rows, %s bytes",
+		s.ID, s.Shape, s.Periods, s.Cadence, s.FirstPeriod, s.LastPeriod, s.Countries, s.Metrics, s.Relations,
+		s.Sources, s.Files, groupThousands(s.Rows), groupThousands(s.Bytes))
 }
 
 // groupThousands formats n with comma thousands separators, as people read counts.
@@ -101,11 +126,40 @@ func groupThousands(n int64) string {
 	return b.String()
 }
 
-// withDefaults fills zero options with the defaults and checks the rest.
+// withDefaults fills zero options with the shape's defaults and checks the rest; its errors wrap
+// ErrOptions.
 func (o Options) withDefaults() (Options, error) {
+	o, err := o.fill()
+	if err != nil {
+		return o, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
+	return o, nil
+}
+
+func (o Options) fill() (Options, error) {
 	d := DefaultOptions()
+	if o.Shape == "" {
+		o.Shape = d.Shape
+	}
+	if _, err := ParseShape(string(o.Shape)); err != nil {
+		return o, err
+	}
+	if o.Shape == ShapeFullGrid {
+		d.Sources = fullGridSources
+		switch {
+		case o.Countries != 0 && o.Countries != maxCountries:
+			return o, fmt.Errorf("the full grid has every country (%d), not %d", maxCountries, o.Countries)
+		case o.Sources != 0 && o.Sources != fullGridSources:
+			return o, fmt.Errorf("the full grid has %d sources, one per group of M49 regions, not %d", fullGridSources, o.Sources)
+		case o.Density != 0 && o.Density != 1:
+			return o, fmt.Errorf("the full grid has every cell: density must be 1, not %v", o.Density)
+		}
+	}
 	if o.Periods == 0 {
 		o.Periods = d.Periods
+	}
+	if o.Cadence == "" {
+		o.Cadence = d.Cadence
 	}
 	if o.Countries == 0 {
 		o.Countries = d.Countries
@@ -115,6 +169,15 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Density == 0 {
 		o.Density = d.Density
+	}
+	if o.Relations == "" {
+		o.Relations = d.Relations
+	}
+	if _, err := ParseCadence(string(o.Cadence)); err != nil {
+		return o, err
+	}
+	if _, err := ParseRelations(string(o.Relations)); err != nil {
+		return o, err
 	}
 	switch {
 	case o.Periods < 1:
@@ -126,12 +189,53 @@ func (o Options) withDefaults() (Options, error) {
 	case !(o.Density > 0 && o.Density <= 1):
 		return o, fmt.Errorf("density must be in (0, 1], not %v", o.Density)
 	}
+	metrics, err := checkMetrics(o.Metrics)
+	if err != nil {
+		return o, err
+	}
+	o.Metrics = metrics
+	if o.Relations == RelationsIdentity {
+		for _, m := range []string{"exposed_systems", "new_systems", "offline_systems"} {
+			if !slices.Contains(o.Metrics, m) {
+				return o, fmt.Errorf("relations %s declares %q, which needs metric %s", o.Relations, StockFlowIdentity, m)
+			}
+		}
+	}
 	return o, nil
 }
 
-// ExpectedRows returns the number of data rows Generate writes for opts: for each source, its cells
-// (periods x its countries x organization types x metrics) times the density, rounded to the nearest
-// integer. With density 1 this is periods x countries x 8 x 8.
+// checkMetrics returns the chosen metric codes in vocabulary (code) order, all of them when none is
+// chosen; an unknown or repeated code is an error.
+func checkMetrics(codes []string) ([]string, error) {
+	vocab, err := schemas.Default()
+	if err != nil {
+		return nil, err
+	}
+	chosen := map[string]bool{}
+	for _, c := range codes {
+		if _, ok := vocab.MetricByCode(c); !ok {
+			return nil, fmt.Errorf("metric %q is not in the vocabulary", c)
+		}
+		if chosen[c] {
+			return nil, fmt.Errorf("metric %q is named twice", c)
+		}
+		chosen[c] = true
+	}
+	var metrics []string
+	for id := 0; id < vocab.NumMetrics(); id++ {
+		code := vocab.Metric(schemas.MetricID(id)).Code
+		if len(chosen) == 0 || chosen[code] {
+			metrics = append(metrics, code)
+		}
+	}
+	return metrics, nil
+}
+
+// ExpectedRows returns the number of data rows Generate writes for opts. Per source and period, the
+// density keeps its share (rounded to the nearest integer) of the cells of the metrics that no
+// relation links, and of the units of the systems' stock and flows (see generator.unitSize); there
+// are no flows at the first period. With density 1 this is periods x countries x 8 x metrics, less
+// countries x 8 for each flow metric.
 func ExpectedRows(opts Options) (int64, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -141,15 +245,21 @@ func ExpectedRows(opts Options) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	g, err := newGenerator(vocab, opts)
+	if err != nil {
+		return 0, err
+	}
 	var rows int64
-	for s := 0; s < opts.Sources; s++ {
-		n := int64(opts.Periods) * int64(len(sourceCountries(opts, s))) * int64(vocab.NumOrgs()) * int64(vocab.NumMetrics())
-		rows += selectedCells(n, opts.Density)
+	for _, countries := range g.sources {
+		units := int64(len(countries) * len(g.orgCodes))
+		for t := range g.periods {
+			rows += selectedCells(units, opts.Density)*g.unitSize(t) + selectedCells(units*g.otherMetrics(), opts.Density)
+		}
 	}
 	return rows, nil
 }
 
-// selectedCells is how many of n cells a file of the given density holds.
+// selectedCells is how many of n cells or units a period of the given density holds.
 func selectedCells(n int64, density float64) int64 {
 	if density >= 1 {
 		return n
@@ -158,17 +268,17 @@ func selectedCells(n int64, density float64) int64 {
 }
 
 // Generate writes a synthetic dataset folder to dir (created if missing; an existing folder must be
-// empty): dataset.yaml, README.md, keys/<source>.pub and, per source, data/<source>.csv with its
-// minisign signature. The private keys are written only to opts.KeyOut, which must lie outside dir.
-// Options are checked before anything is written; an error while writing may leave a partial folder,
-// which the caller removes.
+// empty): dataset.yaml, README.md, keys/<source>.pub and the data files of each source (data/<source>.csv,
+// or data/<source>-<year>.csv for the full grid), each with its minisign signature. The private keys
+// are written only to opts.KeyOut, which must lie outside dir. Options are checked before anything
+// is written; an error while writing may leave a partial folder, which the caller removes.
 func Generate(dir string, opts Options) (*Summary, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
 	if dir == "" {
-		return nil, errors.New("synth: no output folder given")
+		return nil, fmt.Errorf("synth: %w: no output folder given", ErrOptions)
 	}
 	if opts.KeyOut != "" {
 		inside, err := isWithin(opts.KeyOut, dir)
@@ -176,11 +286,8 @@ func Generate(dir string, opts Options) (*Summary, error) {
 			return nil, fmt.Errorf("synth: %w", err)
 		}
 		if inside {
-			return nil, fmt.Errorf("synth: key folder %s is inside the dataset folder %s: a private key must never travel with the data it signs", opts.KeyOut, dir)
+			return nil, fmt.Errorf("synth: %w: key folder %s is inside the dataset folder %s: a private key must never travel with the data it signs", ErrOptions, opts.KeyOut, dir)
 		}
-	}
-	if err := prepareDir(dir); err != nil {
-		return nil, fmt.Errorf("synth: %w", err)
 	}
 	vocab, err := schemas.Default()
 	if err != nil {
@@ -188,6 +295,9 @@ func Generate(dir string, opts Options) (*Summary, error) {
 	}
 	g, err := newGenerator(vocab, opts)
 	if err != nil {
+		return nil, fmt.Errorf("synth: %w", err)
+	}
+	if err := prepareDir(dir); err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
 	for _, sub := range []string{"keys", "data"} {
@@ -202,11 +312,15 @@ func Generate(dir string, opts Options) (*Summary, error) {
 	}
 	sum := &Summary{
 		ID:          datasetID(opts.Seed),
+		Shape:       opts.Shape,
 		Periods:     opts.Periods,
+		Cadence:     opts.Cadence,
 		FirstPeriod: g.periods[0].String(),
 		LastPeriod:  g.periods[len(g.periods)-1].String(),
 		Countries:   opts.Countries,
+		Metrics:     len(g.metrics),
 		Sources:     opts.Sources,
+		Relations:   opts.Relations,
 	}
 	progress := &progressCounter{report: opts.Progress}
 	for s := 0; s < opts.Sources; s++ {
@@ -223,19 +337,25 @@ func Generate(dir string, opts Options) (*Summary, error) {
 				return nil, fmt.Errorf("synth: source %s: %w", id, err)
 			}
 		}
-		file := filepath.Join(dir, "data", id+".csv")
-		rows, bytes, err := g.writeFile(file, s, progress)
-		if err != nil {
-			return nil, fmt.Errorf("synth: %w", err)
-		}
-		comment := fmt.Sprintf("exposure synth: dataset %s, file data/%s.csv, source %s", sum.ID, id, id)
-		if err := signing.SignFile(file, priv, comment); err != nil {
-			return nil, fmt.Errorf("synth: %w", err)
-		}
-		sum.Rows += rows
-		sum.Bytes += bytes
-		sum.Files++
 		sum.KeyIDs = append(sum.KeyIDs, signing.KeyID(pub.ID()))
+		w := g.newSourceWriter(s)
+		for _, f := range g.files {
+			if f.source != s {
+				continue
+			}
+			file := filepath.Join(dir, filepath.FromSlash(f.name))
+			rows, bytes, err := writeFile(file, w, f, progress)
+			if err != nil {
+				return nil, fmt.Errorf("synth: %w", err)
+			}
+			comment := fmt.Sprintf("exposure synth: dataset %s, file %s, source %s", sum.ID, f.name, id)
+			if err := signing.SignFile(file, priv, comment); err != nil {
+				return nil, fmt.Errorf("synth: %w", err)
+			}
+			sum.Rows += rows
+			sum.Bytes += bytes
+			sum.Files++
+		}
 	}
 	progress.flush()
 	if err := os.WriteFile(filepath.Join(dir, "dataset.yaml"), datasetYAML(g, opts), 0o644); err != nil {
@@ -365,16 +485,16 @@ func (p *progressCounter) flush() {
 	}
 }
 
-// writeFile writes the data file of source s, sorted by (period, country, org_type, metric), and
+// writeFile writes one data file of a source, sorted by (period, country, org_type, metric), and
 // returns its rows and bytes.
-func (g *generator) writeFile(path string, s int, progress *progressCounter) (rows, bytes int64, err error) {
+func writeFile(path string, sw *sourceWriter, df dataFile, progress *progressCounter) (rows, bytes int64, err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("writing %s: %w", path, err)
 	}
 	counter := &countingWriter{w: f}
 	w := bufio.NewWriterSize(counter, 1<<20)
-	rows, err = g.writeRows(w, s, progress)
+	rows, err = sw.writeFile(w, df, progress)
 	if err == nil {
 		err = w.Flush()
 	}

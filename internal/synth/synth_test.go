@@ -2,7 +2,9 @@ package synth
 
 import (
 	"bytes"
+	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -45,6 +47,9 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	}{
 		{"defaults, few periods", Options{Periods: 3, Seed: 1}},
 		{"sparse, three sources", Options{Periods: 4, Countries: 40, Seed: -5, Sources: 3, Density: 0.37}},
+		{"monthly, identity, four metrics, sparse", Options{Periods: 5, Countries: 30, Seed: 12, Cadence: Monthly, Density: 0.7,
+			Relations: RelationsIdentity, Metrics: []string{"offline_systems", "exposed_studies", "new_systems", "exposed_systems"}}},
+		{"full grid", Options{Shape: ShapeFullGrid, Periods: 2, Seed: 3}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,7 +81,14 @@ func TestGenerateIsDeterministic(t *testing.T) {
 				t.Fatal(err)
 			}
 			filesC := readTree(t, c)
-			for _, name := range []string{"data/lab01.csv", "keys/lab01.pub"} {
+			data := "data/lab01.csv"
+			if tc.opts.Shape == ShapeFullGrid {
+				data = "data/lab01-2019.csv"
+			}
+			for _, name := range []string{data, "keys/lab01.pub"} {
+				if _, ok := filesA[name]; !ok {
+					t.Fatalf("no %s", name)
+				}
 				if bytes.Equal(filesA[name], filesC[name]) {
 					t.Errorf("%s is the same for seeds %d and %d", name, tc.opts.Seed, other.Seed)
 				}
@@ -86,16 +98,25 @@ func TestGenerateIsDeterministic(t *testing.T) {
 }
 
 func TestRowCount(t *testing.T) {
+	// Per source and period, the density keeps its share of the units of systems (each a period's
+	// exposed_systems and new_systems and the next period's offline_systems, no flows at the first
+	// period) and of the cells of the five other metrics, each rounded.
 	cases := []struct {
 		name string
 		opts Options
-		want int64 // periods x countries x 8 org types x 8 metrics x density, rounded per file
+		want int64
 	}{
-		{"dense", Options{Periods: 2, Countries: 10, Sources: 2}, 2 * 10 * 8 * 8},
-		{"dense, uneven sources", Options{Periods: 3, Countries: 7, Sources: 3}, 3 * 7 * 8 * 8},
-		{"half", Options{Periods: 2, Countries: 10, Sources: 2, Density: 0.5}, 2 * 10 * 8 * 8 / 2},
-		// 3 x (2 x 3 x 64) x 0.1 = 3 x 38.4 -> 3 x 38
-		{"tenth, rounded per file", Options{Periods: 2, Countries: 9, Sources: 3, Density: 0.1}, 3 * 38},
+		// periods x countries x 8 org types x 8 metrics, less the first period's two flows
+		{"dense", Options{Periods: 2, Countries: 10, Sources: 2}, 2*10*8*8 - 10*8*2},
+		{"dense, uneven sources", Options{Periods: 3, Countries: 7, Sources: 3}, 3*7*8*8 - 7*8*2},
+		// per source and period: 40 units -> 20, of 2 rows each; 200 other cells -> 100
+		{"half", Options{Periods: 2, Countries: 10, Sources: 2, Density: 0.5}, 2 * 2 * (20*2 + 100)},
+		// per source and period: 24 units -> 2.4 -> 2, of 2 rows each; 120 other cells -> 12
+		{"tenth, rounded per source and period", Options{Periods: 2, Countries: 9, Sources: 3, Density: 0.1}, 3 * 2 * (2*2 + 12)},
+		// 3 metrics, 1 linked: units of 1 row; 8 x 2 other cells per country
+		{"three metrics", Options{Periods: 3, Countries: 4, Sources: 1, Metrics: []string{"exposed_images", "offline_systems", "exposed_studies"}}, 3*4*8*3 - 4*8},
+		{"full grid", Options{Shape: ShapeFullGrid, Periods: 2}, 2*249*8*8 - 249*8*2},
+		{"one monthly period, no flows", Options{Periods: 1, Countries: 3, Cadence: Monthly}, 3 * 8 * 6},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,7 +161,7 @@ func TestRowsAreValid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := checkDataset(t, dir, sum.Sources)
+			st := checkDataset(t, dir)
 			if st.rows != sum.Rows {
 				t.Errorf("checker read %d rows, summary says %d", st.rows, sum.Rows)
 			}
@@ -165,11 +186,10 @@ func TestShareOfSmallCells(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "d")
-			sum, err := Generate(dir, tc.opts)
-			if err != nil {
+			if _, err := Generate(dir, tc.opts); err != nil {
 				t.Fatal(err)
 			}
-			st := checkDataset(t, dir, sum.Sources)
+			st := checkDataset(t, dir)
 			small := float64(st.small) / float64(st.nonZero)
 			if small < 0.20 || small > 0.30 {
 				t.Errorf("share of non-zero cells with fewer than 3 contributors = %.3f, want 0.20 to 0.30", small)
@@ -253,12 +273,24 @@ func TestRefusesBadOptions(t *testing.T) {
 		{"density above 1", dir, Options{Density: 1.5}, "density"},
 		{"negative density", dir, Options{Density: -0.1}, "density"},
 		{"dataset folder not empty", nonEmpty, Options{Periods: 1}, "not empty"},
+		{"unknown shape", dir, Options{Shape: "round"}, "shape"},
+		{"unknown cadence", dir, Options{Cadence: "daily"}, "cadence"},
+		{"unknown relations", dir, Options{Relations: "all"}, "relations"},
+		{"unknown metric", dir, Options{Metrics: []string{"open_ports"}}, "open_ports"},
+		{"metric twice", dir, Options{Metrics: []string{"new_systems", "new_systems"}}, "twice"},
+		{"identity without the stock", dir, Options{Relations: RelationsIdentity, Metrics: []string{"new_systems", "offline_systems"}}, "needs metric exposed_systems"},
+		{"full grid of some countries", dir, Options{Shape: ShapeFullGrid, Countries: 40}, "every country"},
+		{"full grid of two sources", dir, Options{Shape: ShapeFullGrid, Sources: 2}, "4 sources"},
+		{"sparse full grid", dir, Options{Shape: ShapeFullGrid, Density: 0.9}, "density must be 1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Generate(tc.dir, tc.opts)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Generate = %v, want an error about %q", err, tc.want)
+			}
+			if tc.dir == dir && !errors.Is(err, ErrOptions) {
+				t.Errorf("Generate = %v, want an error that wraps ErrOptions", err)
 			}
 			if _, err := os.Stat(dir); err == nil {
 				t.Error("a refused Generate created the dataset folder")
@@ -368,4 +400,53 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(written)/b.Elapsed().Seconds()/1e6, "MB/s")
+}
+
+func TestDataFiles(t *testing.T) {
+	cases := []struct {
+		name string
+		opts Options
+		want []string // file: first period to last
+	}{
+		{"standard, one file per source across years", Options{Shape: ShapeStandard, Periods: 53, Cadence: Weekly, Sources: 2},
+			[]string{"data/lab01.csv: 2019-01-07 to 2020-01-06", "data/lab02.csv: 2019-01-07 to 2020-01-06"}},
+		{"full grid, weekly, one file per source and year", Options{Shape: ShapeFullGrid, Periods: 53, Cadence: Weekly, Sources: 4},
+			[]string{
+				"data/lab01-2019.csv: 2019-01-07 to 2019-12-30", "data/lab01-2020.csv: 2020-01-06 to 2020-01-06",
+				"data/lab02-2019.csv: 2019-01-07 to 2019-12-30", "data/lab02-2020.csv: 2020-01-06 to 2020-01-06",
+				"data/lab03-2019.csv: 2019-01-07 to 2019-12-30", "data/lab03-2020.csv: 2020-01-06 to 2020-01-06",
+				"data/lab04-2019.csv: 2019-01-07 to 2019-12-30", "data/lab04-2020.csv: 2020-01-06 to 2020-01-06",
+			}},
+		{"full grid, monthly, within a year", Options{Shape: ShapeFullGrid, Periods: 12, Cadence: Monthly, Sources: 4},
+			[]string{"data/lab01-2019.csv: 2019-01-01 to 2019-12-01", "data/lab02-2019.csv: 2019-01-01 to 2019-12-01",
+				"data/lab03-2019.csv: 2019-01-01 to 2019-12-01", "data/lab04-2019.csv: 2019-01-01 to 2019-12-01"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			periods, err := periodDates(tc.opts.Cadence, tc.opts.Periods)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range dataFiles(tc.opts, periods) {
+				got = append(got, fmt.Sprintf("%s: %s to %s", f.name, periods[f.first], periods[f.last]))
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("files\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestMonthlyPeriodsAreFirstDays(t *testing.T) {
+	periods, err := periodDates(Monthly, 26)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range periods {
+		want := fmt.Sprintf("%04d-%02d-01", 2019+i/12, i%12+1)
+		if p.String() != want {
+			t.Errorf("period %d = %s, want %s", i, p, want)
+		}
+	}
 }
