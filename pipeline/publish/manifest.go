@@ -85,9 +85,9 @@ type ProtectionInfo struct {
 	// Relations are the relations between metrics in force (SPEC 3.3), which an outsider's audit
 	// takes as known: `exposure audit` reads them from here.
 	Relations  []RelationInfo `json:"relations"`
-	Tables     int64      `json:"tables"`
-	Cells      int64      `json:"cells"`
-	Suppressed int64      `json:"suppressed"`
+	Tables     int64          `json:"tables"`
+	Cells      int64          `json:"cells"`
+	Suppressed int64          `json:"suppressed"`
 }
 
 // RelationInfo is one relation between metrics in force: as written, in its canonical form, and why
