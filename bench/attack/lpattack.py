@@ -230,8 +230,9 @@ class Model:
             bad = abs(rhs) > 1e-9 if op == "=" else rhs < -1e-9
             if bad:
                 self.violations.append((origin, rhs))
-            return
+            return False
         (self.eq if op == "=" else self.ub).append((row, rhs, origin))
+        return True
 
 
 def add_table_constraints(model, ri, rel, parent):
@@ -297,8 +298,7 @@ def add_same_data(model, rels):
         old = rels[ri]
         for k in cur.value:
             if k in old.value:
-                model.add([(1.0, 0, cur, k), (-1.0, ri, old, k)], "=", ("same-data", ri, k))
-                n += 1
+                n += bool(model.add([(1.0, 0, cur, k), (-1.0, ri, old, k)], "=", ("same-data", ri, k)))
     return n
 
 
@@ -316,7 +316,46 @@ def to_csr(rows, ncols, colmap):
     return sparse.csr_matrix((data, (ri, ci)), shape=(len(rows), ncols)), np.array(b, dtype=float)
 
 
-def solve(model, lb, progress=True):
+def implied_bounds(A_eq, b_eq, A_ub, b_ub, n, lb, rounds=30):
+    """Bound propagation: from every row sum a_k x_k <= b (an equality is two such rows) and the
+    bounds of the other variables, x_j <= (b - min activity of the others) / a_j (a_j > 0), or
+    x_j >= ... (a_j < 0). Sound (every feasible x stays inside), used only to recognise optima."""
+    parts, rhs = [], []
+    if A_ub is not None:
+        parts.append(A_ub); rhs.append(b_ub)
+    if A_eq is not None:
+        parts += [A_eq, -A_eq]; rhs += [b_eq, -b_eq]
+    G = sparse.vstack(parts).tocsr()
+    h = np.concatenate(rhs)
+    G.sum_duplicates()
+    rows = np.repeat(np.arange(G.shape[0]), np.diff(G.indptr))
+    cols, a = G.indices, G.data
+    L = np.full(n, float(lb))
+    U = np.full(n, np.inf)
+    for _ in range(rounds):
+        # each entry's contribution to its row's minimum activity
+        c = np.where(a > 0, a * L[cols], a * U[cols])          # -inf where a < 0 and U = inf
+        inf = ~np.isfinite(c)
+        S = np.bincount(rows, weights=np.where(inf, 0.0, c), minlength=G.shape[0])
+        K = np.bincount(rows, weights=inf.astype(float), minlength=G.shape[0])
+        rest_inf = K[rows] - inf                                   # infinities among the others
+        rest = S[rows] - np.where(inf, 0.0, c)
+        ok = rest_inf == 0
+        bound = np.where(ok, (h[rows] - rest) / a, np.nan)
+        newU, newL = U.copy(), L.copy()
+        up = ok & (a > 0)
+        np.minimum.at(newU, cols[up], bound[up])
+        dn = ok & (a < 0)
+        np.maximum.at(newL, cols[dn], bound[dn])
+        tol = 1e-9 * (1.0 + np.abs(np.where(np.isfinite(U), U, 0.0)))
+        changed = np.any(newU < U - tol) or np.any(newL > L + 1e-9 * (1.0 + np.abs(L)))
+        U, L = newU, newL
+        if not changed:
+            break
+    return L, U
+
+
+def solve(model, lb, progress=True, shortcuts=True):
     nv = len(model.vars)
     allrows = model.eq + model.ub
     nr = len(allrows)
@@ -358,8 +397,25 @@ def solve(model, lb, progress=True):
         def run(cvec):
             return linprog(cvec, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
 
-        known_lo = np.zeros(n, dtype=bool)
-        first = run(np.zeros(n))
+        # Implied bounds L <= x <= U by bound propagation over the rows (valid, not always tight).
+        # Exact shortcut: when a feasible point found by any LP has x_j = L_j (or U_j), then
+        # lo_j = L_j (hi_j = U_j) without solving for it; the variable bound lb is one such L.
+        L, U = implied_bounds(A_eq, b_eq, A_ub, b_ub, n, lb)
+        lo_c = np.full(n, np.nan)
+        hi_c = np.full(n, np.nan)
+
+        def harvest(x):
+            if x is None or not shortcuts:
+                return
+            tl = 1e-9 * (1.0 + np.abs(L))
+            m = np.isnan(lo_c) & (x <= L + tl)
+            lo_c[m] = L[m]
+            fin = np.isfinite(U)
+            tu = 1e-9 * (1.0 + np.abs(np.where(fin, U, 0.0)))
+            m = np.isnan(hi_c) & fin & (x >= U - tu)
+            hi_c[m] = U[m]
+
+        first = run(np.ones(n))        # min sum x: feasibility, and a witness low in every cell
         nlp += 1
         if first.status == 2:
             infeasible.append(cols)
@@ -367,34 +423,36 @@ def solve(model, lb, progress=True):
             continue
         if first.status != 0:
             raise SystemExit(f"lpattack: LP failed on a component of {n} cells: {first.message}")
-        known_lo |= first.x <= lb + 1e-9
+        harvest(first.x)
+        r = run(-np.ones(n))           # max sum x: a witness high in every cell (if bounded)
+        nlp += 1
+        if r.status == 0:
+            harvest(r.x)
         for j in range(n):
             e = np.zeros(n)
-            # min x_j. Exact shortcut: a feasible point with x_j at its bound proves lo_j = bound.
-            if known_lo[j]:
-                lo[cols[j]] = lb
-            else:
+            if np.isnan(lo_c[j]):      # min x_j
                 e[j] = 1.0
                 r = run(e)
                 nlp += 1
                 if r.status != 0:
                     raise SystemExit(f"lpattack: min LP failed: {r.message}")
-                lo[cols[j]] = max(lb, r.fun)
-                known_lo |= r.x <= lb + 1e-9
-            # max x_j
-            e[j] = -1.0
-            r = run(e)
-            nlp += 1
-            if r.status == 3:
-                hi[cols[j]] = np.inf
-            elif r.status != 0:
-                raise SystemExit(f"lpattack: max LP failed: {r.message}")
-            else:
-                hi[cols[j]] = -r.fun
-                known_lo |= r.x <= lb + 1e-9
+                lo_c[j] = max(lb, r.fun)
+                harvest(r.x)
+            if np.isnan(hi_c[j]):      # max x_j
+                e[j] = -1.0
+                r = run(e)
+                nlp += 1
+                if r.status == 3:
+                    hi_c[j] = np.inf
+                elif r.status != 0:
+                    raise SystemExit(f"lpattack: max LP failed: {r.message}")
+                else:
+                    hi_c[j] = -r.fun
+                    harvest(r.x)
             done += 1
             if progress and sys.stderr.isatty() and done % 200 == 0:
                 log(f"  {done}/{nv} cells, {nlp} LPs, {time.time() - t0:.1f}s")
+        lo[cols], hi[cols] = lo_c, hi_c
     return lo, hi, ncomp, sizes, infeasible, nlp, time.time() - t0
 
 
@@ -526,6 +584,8 @@ def main():
     ap.add_argument("--q", type=float, help="required interval (default: dataset.yaml interval, else 0.2)")
     ap.add_argument("--min-value", action="append", default=[], metavar="METRIC=N",
                     help="minimum value rule (default: dataset.yaml, else affected_patients=11)")
+    ap.add_argument("--no-shortcuts", action="store_true",
+                    help="solve both LPs for every cell (slower; to check the exact witness shortcuts)")
     ap.add_argument("--summary-only", action="store_true", help="do not print one line per suppressed cell")
     ap.add_argument("--worst", type=int, default=20, help="how many narrowed sensitive cells to list")
     a = ap.parse_args()
@@ -555,7 +615,7 @@ def main():
     for t in texts:
         log(f"lpattack: relation in force: {t}")
     if nsame:
-        log(f"lpattack: same-data equalities: {nsame}")
+        log(f"lpattack: same-data equalities with an unknown: {nsame}")
     if not rels[0].has_obs and a.no_relation_at_breaks:
         log("lpattack: note: cells have no obs_status column; --no-relation-at-breaks has no effect")
     if model.violations:
@@ -565,7 +625,7 @@ def main():
     log(f"lpattack: LP: {len(model.vars)} variables, {len(model.eq)} equalities, {len(model.ub)} inequalities, "
         f"x >= {fmt(a.min_suppressed)}")
 
-    lo, hi, ncomp, sizes, infeasible, nlp, secs = solve(model, a.min_suppressed)
+    lo, hi, ncomp, sizes, infeasible, nlp, secs = solve(model, a.min_suppressed, shortcuts=not a.no_shortcuts)
     inf_cells = {c for cols in infeasible for c in cols}
 
     cur = [c for c, (ri, _) in enumerate(model.vars) if ri == 0]
@@ -633,8 +693,7 @@ def main():
         k = model.vars[c][1]
         v = truth[k]
         if c in inf_cells:
-            narrowed.append((0.0, k, v, lo[c], hi[c], "infeasible component"))
-            continue
+            continue  # no interval: the attacker's assumption (x >= --min-suppressed) is refuted there
         tol = 1e-6 * max(1.0, v)
         why = []
         if lo[c] > v * (1 - q) + tol:
@@ -647,11 +706,20 @@ def main():
             need = max(1.0, 2 * q * v)
             narrowed.append(((hi[c] - lo[c]) / need, k, v, lo[c], hi[c], ", ".join(why)))
     narrowed.sort(key=lambda t: (t[0], t[1]))
+    # With --min-suppressed > 0 the attacker's assumption can be false (a zero behind an x): then an
+    # interval need not contain the truth. "correct" = narrowed and the true value inside [lo, hi].
+    outside_set = set(outside_iv)
+    correct = sum(1 for _, k, v, l, h, why in narrowed if col0[k] not in outside_set)
+    sens_inf = sum(1 for c in supp_sens if c in inf_cells)
     print(f"dataset: cells {len(rel.value)}, sensitive {len(sens)}, sensitive published {len(published_sens)} "
           f"(failures), sensitive suppressed {len(supp_sens)}, narrowed below the rule {len(narrowed)} "
           f"(q={q}); suppressed cells hiding a zero {len(zeros)} of {len(cur)} "
           f"({100.0 * len(zeros) / max(1, len(cur)):.1f}%); true value outside the LP interval "
-          f"{len(outside_iv)}")
+          f"{len(outside_iv)}; narrowed with the true value inside the interval {correct}"
+          + (f"; sensitive cells in infeasible components {sens_inf}" if infeasible else ""))
+    for c in zeros[:a.worst]:
+        k = model.vars[c][1]
+        print(f"  ZERO BEHIND x {' '.join(k)} [{fmt(lo[c])}, {fmt(hi[c])}]")
     for k in published_sens[:a.worst]:
         print(f"  PUBLISHED SENSITIVE {' '.join(k)} v={truth[k]}")
     if narrowed:

@@ -262,7 +262,7 @@ func (j *joint) net(o *occurrence, members []member) int64 {
 // enumerateTemplates lists the member sets of the templates of origin t: breadth first from {t: +1},
 // each step balancing one occurrence that the members change, by adding one of its other tables
 // with the sign that cancels it; a set is a template when every equality it changes is balanced
-// (inequalities it changes only bound the move). Smaller sets come first, so the single-table move
+// (inequalities it changes only bound the move). Smaller sets come first, and the single-table move
 // is always the first; at most maxTemplates, each of at most maxTemplateMembers tables.
 func (j *joint) enumerateTemplates(t int32) [][]member {
 	start := []member{{table: t, sign: 1}}
@@ -286,7 +286,9 @@ func (j *joint) enumerateTemplates(t int32) [][]member {
 				expand = append(expand, o)
 			}
 		}
-		if valid {
+		// The single-table move is always the first template: an equality it does not balance
+		// pins the keys where it is in force (makeTemplate), which leaves the others free.
+		if valid || len(ms) == 1 {
 			out = append(out, ms)
 		}
 		if len(ms) >= maxTemplateMembers {

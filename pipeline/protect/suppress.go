@@ -51,10 +51,18 @@ func (pr *protector) attach(j *joint) {
 // invalidate forgets what the network holds, after the joint state changed behind its back.
 func (pr *protector) invalidate() { pr.curTpl = nil }
 
-// usable reports whether pr may use template tpl now.
-func (pr *protector) usable(tpl *template, first bool) bool {
-	if pr.singleOnly && !first {
+// usable reports whether pr may use template tpl now for a witness of e with cell fixed held at its
+// value: not when fixed is one of e's partners, which move with e.
+func (pr *protector) usable(tpl *template, e, fixed cellRef) bool {
+	if pr.singleOnly && len(tpl.members) > 1 {
 		return false
+	}
+	if fixed.table >= 0 {
+		for mi, mb := range tpl.members[1:] {
+			if mb.table == fixed.table && tpl.memberCell(mi+1, e.cell) == fixed.cell {
+				return false
+			}
+		}
 	}
 	if pr.allowed != nil {
 		for _, m := range tpl.members {
@@ -390,8 +398,8 @@ func (pr *protector) secure(e, fixed cellRef, req requirement, extend bool, supp
 // move looks for a witness of one direction without suppressing anything: a template whose
 // members' suppressed cells carry the need. It appends the witness's cells to supp.
 func (pr *protector) move(e, fixed cellRef, d direction, supp []cellRef) ([]cellRef, bool) {
-	for ti, tpl := range pr.j.templatesOf(e.table) {
-		if !pr.usable(tpl, ti == 0) {
+	for _, tpl := range pr.j.templatesOf(e.table) {
+		if !pr.usable(tpl, e, fixed) {
 			continue
 		}
 		pr.load(e.table, tpl)
@@ -497,7 +505,7 @@ func (pr *protector) extend(e, fixed cellRef, d direction, supp []cellRef) ([]ce
 	best, bestCost := -1, int64(0)
 	var candidates []int
 	for ti, tpl := range tpls {
-		if !pr.usable(tpl, ti == 0) {
+		if !pr.usable(tpl, e, fixed) {
 			continue
 		}
 		pr.load(e.table, tpl)

@@ -18,8 +18,8 @@ type witness struct {
 // findWitness finds a witness of one direction of sensitive cell e with cell fixed held at its value,
 // without suppressing anything, from the moves the protection uses.
 func (pr *protector) findWitness(e, fixed cellRef, d direction) (witness, bool) {
-	for ti, tpl := range pr.j.templatesOf(e.table) {
-		if !pr.usable(tpl, ti == 0) {
+	for _, tpl := range pr.j.templatesOf(e.table) {
+		if !pr.usable(tpl, e, fixed) {
 			continue
 		}
 		pr.load(e.table, tpl)
