@@ -145,7 +145,7 @@ func TestConfigRules(t *testing.T) {
 		{"missing key file", "key: keys/alpha.pub", "key: keys/gamma.pub", ErrNoFile,
 			"dataset.yaml:7:10: sources[0].key: keys/gamma.pub does not exist"},
 		{"malformed key file", "key: keys/alpha.pub", "key: data/a.csv", ErrBadKey,
-			`dataset.yaml:7:10: sources[0].key: data/a.csv: unexpected text after the key: "2019-09-01,DE,hospital,exposed_systems,1"...`},
+			`dataset.yaml:7:10: sources[0].key: data/a.csv: unexpected text after the key: "2019-09-01,DE,hospital,exposed_systems,10,3,,"`},
 		{"country not in vocabulary", "countries: [DE, FR]", "countries: [DE, UK]", ErrVocabulary,
 			`dataset.yaml:9:23: sources[0].scope.countries[1]: "UK" is not an ISO 3166-1 alpha-2 country code; the United Kingdom is "GB"`},
 		{"scope metric unknown", "metrics: [exposed_systems]", "metrics: [exposed_hosts]", ErrVocabulary,
