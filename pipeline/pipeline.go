@@ -38,10 +38,10 @@ const buildMemoryLimit = 900 << 20
 // Config is what a build needs: the dataset folder, where to publish, and the stages' options.
 type Config struct {
 	Dataset  string          // the dataset folder (SPEC 3)
-	Out      string          // the report folder to publish into (replaced atomically)
+	Out      string          // the report folder to publish into (replaced atomically; see publish.OpenTarget)
 	Workers  int             // tables protected in parallel; 0 means GOMAXPROCS
 	Ingest   ingest.Options  // overrides, error limits
-	Publish  publish.Options // filled by Run where empty: Out and Tool
+	Publish  publish.Options // filled by Run: Out and Target, and Tool where empty
 	Progress Progress        // where the build reports its progress
 }
 
@@ -63,6 +63,13 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 	if os.Getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) == math.MaxInt64 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(buildMemoryLimit))
 	}
+	// The report folder is checked and locked first, so that a folder the build may not replace,
+	// or one another build is writing, is refused before the long work starts.
+	target, err := publish.OpenTarget(cfg.Out, cfg.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	defer target.Close()
 	if cfg.Progress.Read != nil {
 		cfg.Ingest.Progress = cfg.Progress.Read
 	}
@@ -81,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 		return nil, fmt.Errorf("computing trends: %w", err)
 	}
 	opts := cfg.Publish
-	opts.Out = cfg.Out
+	opts.Out, opts.Target = cfg.Out, target
 	if cfg.Progress.Written != nil {
 		opts.Progress = cfg.Progress.Written
 	}

@@ -27,7 +27,9 @@ validates every row, suppresses sensitive cells and enough others to protect the
 protection with an exact audit, computes trend statistics from the published values and publishes
 cells, trends, series and summary Parquet files, report.md and manifest.json into the report folder.
 The folder is replaced atomically: a failed build publishes nothing and leaves the previous report
-as it was.`,
+as it was. Only a new or empty folder, or an earlier report folder (its files exactly those its
+manifest.json lists), is replaced; any other folder, the dataset folder, a folder inside or above
+it, a symbolic link and a folder that another build is writing are refused.`,
 		Example: `  exposure build
   exposure build datasets/pacs-2019 --out /tmp/pacs-report
   exposure build /data/consortium-2024 --workers 4 --set protection.min_contributors=5`,

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"flag"
+	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/exposure-research/exposure/internal/signing"
+	"github.com/exposure-research/exposure/pipeline/publish"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
@@ -30,8 +34,10 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"keygen": cmdKeygen,
-			"sign":   cmdSign,
+			"keygen":   cmdKeygen,
+			"sign":     cmdSign,
+			"tree":     cmdTree,
+			"holdlock": cmdHoldLock,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TZ", "UTC")
@@ -83,6 +89,51 @@ func cmdSign(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Check(err)
 	}
+}
+
+// cmdTree prints every entry beneath a folder, with the SHA-256 of each file and the target of each
+// symbolic link, so that a script can check that nothing in it changed: tree DIR, then cmp stdout.
+func cmdTree(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: tree DIR")
+	}
+	root := ts.MkAbs(args[0])
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			dest, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(ts.Stdout(), "%s -> %s\n", filepath.ToSlash(rel), dest)
+		case d.IsDir():
+			fmt.Fprintf(ts.Stdout(), "%s/\n", filepath.ToSlash(rel))
+		default:
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(ts.Stdout(), "%s %x\n", filepath.ToSlash(rel), sha256.Sum256(data))
+		}
+		return nil
+	})
+	ts.Check(err)
+}
+
+// cmdHoldLock reserves a report folder as a running build does (publish.OpenTarget: checked and
+// locked) until the script ends, so that a script can start a second build while the first holds
+// the folder: holdlock DIR.
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: holdlock DIR")
+	}
+	target, err := publish.OpenTarget(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Defer(func() { target.Close() })
 }
 
 // TestRunExitStatus checks the mapping of outcomes to exit statuses without a script.
