@@ -37,6 +37,10 @@ var (
 	ErrTampered = errors.New("signature does not match the file")
 	// ErrCommentTampered is a signature whose trusted comment (or signature line) was changed.
 	ErrCommentTampered = errors.New("trusted comment does not match its signature")
+	// ErrUnlisted is a signed file under data/ that is neither an input nor ignored (SPEC 6).
+	ErrUnlisted = errors.New("signed file not listed")
+	// ErrOrphanSignature is a .minisig file under data/ without the file it would sign.
+	ErrOrphanSignature = errors.New("signature without a file")
 	// ErrTooLarge is a file above a size limit (limits.max_file_bytes for a submission).
 	ErrTooLarge = errors.New("file too large")
 	// ErrChanged is a file whose bytes changed between verification and reading.
