@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 
+	"github.com/exposure-research/exposure/internal/buildinfo"
 	"github.com/exposure-research/exposure/pipeline/ingest"
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/pipeline/publish"
@@ -27,6 +28,18 @@ const (
 	ToolName = "exposure"
 	Version  = "0.1.0"
 )
+
+// Tool is the tool as every manifest records it: this release, the Go release that built the binary
+// and the versions of the modules that write the outputs, all of which are the same whether the tool
+// was built with go build or go install or started with go run. The binary's VCS revision, which
+// go run does not record, is left out, so that the bytes of a report do not depend on it.
+func Tool(info buildinfo.Info) publish.ToolInfo {
+	tool := publish.ToolInfo{Name: ToolName, Version: Version, Go: info.Go}
+	for _, m := range info.Modules {
+		tool.Modules = append(tool.Modules, publish.ModuleInfo{Path: m.Path, Version: m.Version})
+	}
+	return tool
+}
 
 // buildMemoryLimit is the soft limit of the Go runtime's memory during a build. With the default
 // GOGC the heap grows to twice what is alive before it is collected, which at 10,000,000 rows (about
@@ -93,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 		opts.Progress = cfg.Progress.Written
 	}
 	if opts.Tool.Name == "" {
-		opts.Tool = publish.ToolInfo{Name: ToolName, Version: Version}
+		opts.Tool = Tool(buildinfo.Read())
 	}
 	manifest, err := publish.Publish(ctx, trends, opts)
 	if err != nil {

@@ -31,11 +31,40 @@ type Manifest struct {
 	Protection ProtectionInfo `json:"protection"`
 }
 
-// ToolInfo names the software and release that built a report. A rebuild years later needs the same
-// release to give the same bytes.
+// ToolInfo names the software and release that built a report, the Go release that built the tool
+// and the versions of the modules that write its outputs. A rebuild years later needs the same
+// release, built the same way, to give the same bytes. It holds nothing that depends on how the tool
+// was built or started (go build, go install or go run), such as the VCS revision: see
+// internal/buildinfo.
 type ToolInfo struct {
-	Name    string `json:"name"`
+	Name    string       `json:"name"`
+	Version string       `json:"version"`
+	Go      string       `json:"go,omitempty"`      // the Go release, e.g. go1.26.8
+	Modules []ModuleInfo `json:"modules,omitempty"` // sorted by path
+}
+
+// ModuleInfo is a Go module whose code writes or shapes the bytes of a report, and its version.
+type ModuleInfo struct {
+	Path    string `json:"path"`
 	Version string `json:"version"`
+}
+
+// String writes the tool as the report names it: "exposure 0.1.0 (go1.26.8)".
+func (t ToolInfo) String() string {
+	s := t.Name + " " + t.Version
+	if t.Go != "" {
+		s += " (" + t.Go + ")"
+	}
+	return s
+}
+
+// modulesText lists the modules for a comparison: "path version, path version".
+func (t ToolInfo) modulesText() string {
+	parts := make([]string, len(t.Modules))
+	for i, m := range t.Modules {
+		parts[i] = m.Path + " " + m.Version
+	}
+	return strings.Join(parts, ", ")
 }
 
 // DatasetInfo identifies the dataset and its configuration. Metrics lists every metric the dataset
@@ -225,6 +254,8 @@ func CompareManifests(a, b *Manifest) []string {
 	}
 	field("tool.name", a.Tool.Name, b.Tool.Name)
 	field("tool.version", a.Tool.Version, b.Tool.Version)
+	field("tool.go", a.Tool.Go, b.Tool.Go)
+	field("tool.modules", a.Tool.modulesText(), b.Tool.modulesText())
 	field("dataset.id", a.Dataset.ID, b.Dataset.ID)
 	field("dataset.title", a.Dataset.Title, b.Dataset.Title)
 	field("dataset.licence", a.Dataset.Licence, b.Dataset.Licence)

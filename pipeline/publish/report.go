@@ -444,7 +444,11 @@ func (f *reportFacts) writeProvenance(b *strings.Builder, tool ToolInfo) {
 	fmt.Fprintf(b, "- Dataset: %s\n", escapeText(prov.DatasetID))
 	fmt.Fprintf(b, "- Licence: %s\n", escapeText(prov.Licence))
 	fmt.Fprintf(b, "- Configuration digest (SHA-256 of dataset.yaml as applied, overrides included, in canonical form): %s\n", escapeText(prov.ConfigSHA256))
-	fmt.Fprintf(b, "- Built by: %s %s\n\n", escapeText(tool.Name), escapeText(tool.Version))
+	fmt.Fprintf(b, "- Built by: %s %s", escapeText(tool.Name), escapeText(tool.Version))
+	if tool.Go != "" {
+		fmt.Fprintf(b, ", compiled with %s (manifest.json lists the versions of the modules that write these files)", escapeText(tool.Go))
+	}
+	b.WriteString("\n\n")
 	keys := map[string][]string{}
 	for _, in := range prov.Inputs {
 		if !slices.Contains(keys[in.Source], in.KeyID) {
