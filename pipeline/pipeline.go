@@ -115,10 +115,11 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 	return manifest, nil
 }
 
-// Verify rebuilds the dataset into a temporary folder and compares the result with the manifest of
-// the published report folder: every output's bytes and digest, and the inputs' digests. It returns
-// one line per difference; none means the publication is exactly what the signed inputs give.
-func Verify(ctx context.Context, cfg Config, reportDir string) ([]string, error) {
+// Verify rebuilds the dataset into a temporary folder and compares the result with the published
+// report folder: every output's bytes and digest, the inputs' digests and rows, the tool and the
+// configuration. It returns every difference, after a one-line summary of their likely cause; none
+// means the publication is exactly what the signed inputs give.
+func Verify(ctx context.Context, cfg Config, reportDir string) (*publish.Mismatch, error) {
 	published, err := publish.ReadManifest(reportDir)
 	if err != nil {
 		return nil, err
@@ -129,14 +130,10 @@ func Verify(ctx context.Context, cfg Config, reportDir string) ([]string, error)
 	}
 	defer os.RemoveAll(scratch)
 	cfg.Out = filepath.Join(scratch, "report")
+	cfg.Publish.Signer = nil
 	rebuilt, err := Run(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("rebuilding %s: %w", cfg.Dataset, err)
 	}
-	diffs := publish.CompareManifests(published, rebuilt)
-	fileDiffs, err := publish.CompareFiles(reportDir, cfg.Out, rebuilt)
-	if err != nil {
-		return nil, err
-	}
-	return append(diffs, fileDiffs...), nil
+	return publish.CompareRebuild(reportDir, published, cfg.Out, rebuilt)
 }

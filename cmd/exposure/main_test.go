@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"aead.dev/minisign"
@@ -38,6 +39,8 @@ func TestScripts(t *testing.T) {
 			"sign":     cmdSign,
 			"tree":     cmdTree,
 			"holdlock": cmdHoldLock,
+			"seckey":   cmdSecretKey,
+			"flipbyte": cmdFlipByte,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("TZ", "UTC")
@@ -89,6 +92,41 @@ func cmdSign(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Check(err)
 	}
+}
+
+// cmdSecretKey writes the unencrypted minisign secret key of a named test source, as minisign -G -W
+// would: seckey NAME FILE.
+func cmdSecretKey(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: seckey NAME FILE")
+	}
+	_, priv := keyFor(args[0])
+	text, err := priv.MarshalText()
+	ts.Check(err)
+	path := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(filepath.Dir(path), 0o755))
+	ts.Check(os.WriteFile(path, append(text, '\n'), 0o600))
+}
+
+// cmdFlipByte changes one byte of a file in place, the one at the given offset from the start (or,
+// when negative, from the end): flipbyte FILE OFFSET.
+func cmdFlipByte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	path := ts.MkAbs(args[0])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	offset, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if offset < 0 {
+		offset += len(data)
+	}
+	if offset < 0 || offset >= len(data) {
+		ts.Fatalf("%s has %d bytes, no byte at %s", args[0], len(data), args[1])
+	}
+	data[offset] ^= 0x01
+	ts.Check(os.WriteFile(path, data, 0o644))
 }
 
 // cmdTree prints every entry beneath a folder, with the SHA-256 of each file and the target of each

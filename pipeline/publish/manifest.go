@@ -350,23 +350,54 @@ func sortedPairs(m map[string]int64) string {
 }
 
 // CheckFiles compares a report folder with its manifest m: every listed file must exist with the
-// listed size and digest, and the folder must hold no file the manifest does not list (besides the
-// manifest itself). It returns one line per difference.
+// listed size and digest, and the folder must hold no file the manifest does not list, besides the
+// manifest itself and its signature (SignatureFile). It returns one line per difference.
 func CheckFiles(dir string, m *Manifest) ([]string, error) {
-	var diffs []string
-	listed := map[string]bool{ManifestFile: true}
+	d, err := checkFiles(dir, m)
+	if err != nil {
+		return nil, err
+	}
+	return d.lines, nil
+}
+
+// fileDiffs are the differences between a report folder and its manifest, by kind and as lines.
+type fileDiffs struct {
+	changed, missing, unlisted []string // file names
+	lines                      []string // one per difference, in CheckFiles' order
+}
+
+// summary counts the differences by kind and names the files: "1 changed (report.md), 1 not
+// listed (notes.txt)".
+func (d *fileDiffs) summary() string {
+	var parts []string
+	for _, p := range []struct {
+		what  string
+		files []string
+	}{{"changed", d.changed}, {"missing", d.missing}, {"not listed", d.unlisted}} {
+		if len(p.files) > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s (%s)", len(p.files), p.what, listNames(p.files)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func checkFiles(dir string, m *Manifest) (*fileDiffs, error) {
+	d := &fileDiffs{}
+	listed := map[string]bool{ManifestFile: true, SignatureFile: true}
 	for _, o := range m.Outputs {
 		listed[o.File] = true
 		digest, size, err := HashFile(filepath.Join(dir, filepath.FromSlash(o.File)))
 		if errors.Is(err, os.ErrNotExist) {
-			diffs = append(diffs, fmt.Sprintf("%s: listed in the manifest but missing", o.File))
+			d.missing = append(d.missing, o.File)
+			d.lines = append(d.lines, fmt.Sprintf("%s: listed in the manifest but missing", o.File))
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
 		if size != o.Bytes || digest != o.SHA256 {
-			diffs = append(diffs, fmt.Sprintf("%s: %d bytes with sha256 %s, the manifest lists %d bytes with sha256 %s", o.File, size, digest, o.Bytes, o.SHA256))
+			d.changed = append(d.changed, o.File)
+			d.lines = append(d.lines, fmt.Sprintf("%s: %d bytes with sha256 %s, the manifest lists %d bytes with sha256 %s", o.File, size, digest, o.Bytes, o.SHA256))
 		}
 	}
 	extra, err := unlisted(dir, listed)
@@ -374,18 +405,28 @@ func CheckFiles(dir string, m *Manifest) ([]string, error) {
 		return nil, err
 	}
 	for _, name := range extra {
-		diffs = append(diffs, fmt.Sprintf("%s: in the folder but not in the manifest", name))
+		d.unlisted = append(d.unlisted, name)
+		d.lines = append(d.lines, fmt.Sprintf("%s: in the folder but not in the manifest", name))
 	}
-	return diffs, nil
+	return d, nil
 }
 
 // CompareFiles compares, byte for byte by digest, every file of the published report folder with the
 // rebuilt one: each output the rebuilt manifest lists, and manifest.json itself. It also names any
-// file of the published folder that the rebuild did not produce. It returns one line per difference.
+// file of the published folder that the rebuild did not produce, except the publisher's signature
+// of the manifest (SignatureFile), which a rebuild cannot make. It returns one line per difference.
 func CompareFiles(publishedDir, rebuiltDir string, rebuilt *Manifest) ([]string, error) {
-	var diffs []string
+	d, err := compareFiles(publishedDir, rebuiltDir, rebuilt)
+	if err != nil {
+		return nil, err
+	}
+	return d.lines, nil
+}
+
+func compareFiles(publishedDir, rebuiltDir string, rebuilt *Manifest) (*fileDiffs, error) {
+	d := &fileDiffs{}
 	names := []string{ManifestFile}
-	listed := map[string]bool{ManifestFile: true}
+	listed := map[string]bool{ManifestFile: true, SignatureFile: true}
 	for _, o := range rebuilt.Outputs {
 		names = append(names, o.File)
 		listed[o.File] = true
@@ -398,14 +439,16 @@ func CompareFiles(publishedDir, rebuiltDir string, rebuilt *Manifest) ([]string,
 		}
 		got, _, err := HashFile(filepath.Join(publishedDir, filepath.FromSlash(name)))
 		if errors.Is(err, os.ErrNotExist) {
-			diffs = append(diffs, fmt.Sprintf("%s: rebuilt but missing from %s", name, publishedDir))
+			d.missing = append(d.missing, name)
+			d.lines = append(d.lines, fmt.Sprintf("%s: rebuilt but missing from %s", name, publishedDir))
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
 		if got != want {
-			diffs = append(diffs, fmt.Sprintf("%s: published sha256 %s, rebuilt %s", name, got, want))
+			d.changed = append(d.changed, name)
+			d.lines = append(d.lines, fmt.Sprintf("%s: published sha256 %s, rebuilt %s", name, got, want))
 		}
 	}
 	extra, err := unlisted(publishedDir, listed)
@@ -413,9 +456,10 @@ func CompareFiles(publishedDir, rebuiltDir string, rebuilt *Manifest) ([]string,
 		return nil, err
 	}
 	for _, name := range extra {
-		diffs = append(diffs, fmt.Sprintf("%s: published but not produced by the rebuild", name))
+		d.unlisted = append(d.unlisted, name)
+		d.lines = append(d.lines, fmt.Sprintf("%s: published but not produced by the rebuild", name))
 	}
-	return diffs, nil
+	return d, nil
 }
 
 // unlisted returns the files under dir, as slash-separated paths relative to it, that listed does

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"aead.dev/minisign"
+
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/pipeline/publish/chart"
 	"github.com/exposure-research/exposure/pipeline/publish/datapackage"
@@ -26,6 +28,11 @@ type Options struct {
 	Out      string   // the report folder; replaced as a whole, its parent created if missing
 	ReadFrom []string // folders the build reads (the dataset folder), which Out must keep clear of
 	Tool     ToolInfo // recorded in the manifest and the report
+
+	// Signer, if set, is the publisher's minisign secret key: manifest.json is signed with it
+	// (prehashed, as minisign -Sm does) into manifest.json.minisig, written with the rest of the
+	// report before it is swapped into place.
+	Signer *minisign.PrivateKey
 
 	// Progress, if set, is called with the name of each file of the report once it is written;
 	// calls may come from more than one goroutine, never at the same time.
@@ -201,6 +208,19 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 	}
 	if err := done(writeFile(dir, ManifestFile, data)); err != nil {
 		return nil, err
+	}
+	if opts.Signer != nil {
+		sig, err := signManifest(data, m, *opts.Signer)
+		if err != nil {
+			return nil, err
+		}
+		// The signature is not an output: the manifest cannot list the file that signs it.
+		if _, err := writeFile(dir, SignatureFile, sig); err != nil {
+			return nil, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(SignatureFile)
+		}
 	}
 	return m, nil
 }
