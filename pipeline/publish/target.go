@@ -74,11 +74,6 @@ func OpenTarget(out string, readFrom ...string) (*Target, error) {
 	if err := t.checkPath(); err != nil {
 		return nil, err
 	}
-	// The contents are checked before the lock is taken, so that a refusal leaves nothing behind,
-	// and again under the lock, since another build may have published in between.
-	if err := t.checkContents(); err != nil {
-		return nil, err
-	}
 	if err := t.makeParents(); err != nil {
 		return nil, err
 	}
@@ -94,6 +89,8 @@ func OpenTarget(out string, readFrom ...string) (*Target, error) {
 		return nil, fmt.Errorf("locking %s: %w", showPath(out), err)
 	}
 	t.lock = lock
+	// The contents are checked under the lock, so that no other build publishes in between; a
+	// refusal removes the lock file and the parents made, leaving nothing behind.
 	if err := t.checkContents(); err != nil {
 		t.Close()
 		return nil, err
