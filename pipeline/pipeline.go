@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 
+	"github.com/exposure-research/exposure/internal/buildinfo"
 	"github.com/exposure-research/exposure/pipeline/ingest"
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/pipeline/publish"
@@ -28,6 +29,18 @@ const (
 	Version  = "0.1.0"
 )
 
+// Tool is the tool as every manifest records it: this release, the Go release that built the binary
+// and the versions of the modules that write the outputs, all of which are the same whether the tool
+// was built with go build or go install or started with go run. The binary's VCS revision, which
+// go run does not record, is left out, so that the bytes of a report do not depend on it.
+func Tool(info buildinfo.Info) publish.ToolInfo {
+	tool := publish.ToolInfo{Name: ToolName, Version: Version, Go: info.Go}
+	for _, m := range info.Modules {
+		tool.Modules = append(tool.Modules, publish.ModuleInfo{Path: m.Path, Version: m.Version})
+	}
+	return tool
+}
+
 // buildMemoryLimit is the soft limit of the Go runtime's memory during a build. With the default
 // GOGC the heap grows to twice what is alive before it is collected, which at 10,000,000 rows (about
 // 600 MB alive at the end of ingest and in protect) took the build to 1.4 GB; near the limit the
@@ -38,10 +51,10 @@ const buildMemoryLimit = 900 << 20
 // Config is what a build needs: the dataset folder, where to publish, and the stages' options.
 type Config struct {
 	Dataset  string          // the dataset folder (SPEC 3)
-	Out      string          // the report folder to publish into (replaced atomically)
+	Out      string          // the report folder to publish into (replaced atomically; see publish.OpenTarget)
 	Workers  int             // tables protected in parallel; 0 means GOMAXPROCS
 	Ingest   ingest.Options  // overrides, error limits
-	Publish  publish.Options // filled by Run where empty: Out and Tool
+	Publish  publish.Options // filled by Run: Out and Target, and Tool where empty
 	Progress Progress        // where the build reports its progress
 }
 
@@ -63,6 +76,13 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 	if os.Getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) == math.MaxInt64 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(buildMemoryLimit))
 	}
+	// The report folder is checked and locked first, so that a folder the build may not replace,
+	// or one another build is writing, is refused before the long work starts.
+	target, err := publish.OpenTarget(cfg.Out, cfg.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	defer target.Close()
 	if cfg.Progress.Read != nil {
 		cfg.Ingest.Progress = cfg.Progress.Read
 	}
@@ -81,12 +101,12 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 		return nil, fmt.Errorf("computing trends: %w", err)
 	}
 	opts := cfg.Publish
-	opts.Out = cfg.Out
+	opts.Out, opts.Target = cfg.Out, target
 	if cfg.Progress.Written != nil {
 		opts.Progress = cfg.Progress.Written
 	}
 	if opts.Tool.Name == "" {
-		opts.Tool = publish.ToolInfo{Name: ToolName, Version: Version}
+		opts.Tool = Tool(buildinfo.Read())
 	}
 	manifest, err := publish.Publish(ctx, trends, opts)
 	if err != nil {
@@ -95,10 +115,11 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 	return manifest, nil
 }
 
-// Verify rebuilds the dataset into a temporary folder and compares the result with the manifest of
-// the published report folder: every output's bytes and digest, and the inputs' digests. It returns
-// one line per difference; none means the publication is exactly what the signed inputs give.
-func Verify(ctx context.Context, cfg Config, reportDir string) ([]string, error) {
+// Verify rebuilds the dataset into a temporary folder and compares the result with the published
+// report folder: every output's bytes and digest, the inputs' digests and rows, the tool and the
+// configuration. It returns every difference, after a one-line summary of their likely cause; none
+// means the publication is exactly what the signed inputs give.
+func Verify(ctx context.Context, cfg Config, reportDir string) (*publish.Mismatch, error) {
 	published, err := publish.ReadManifest(reportDir)
 	if err != nil {
 		return nil, err
@@ -109,14 +130,10 @@ func Verify(ctx context.Context, cfg Config, reportDir string) ([]string, error)
 	}
 	defer os.RemoveAll(scratch)
 	cfg.Out = filepath.Join(scratch, "report")
+	cfg.Publish.Signer = nil
 	rebuilt, err := Run(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("rebuilding %s: %w", cfg.Dataset, err)
 	}
-	diffs := publish.CompareManifests(published, rebuilt)
-	fileDiffs, err := publish.CompareFiles(reportDir, cfg.Out, rebuilt)
-	if err != nil {
-		return nil, err
-	}
-	return append(diffs, fileDiffs...), nil
+	return publish.CompareRebuild(reportDir, published, cfg.Out, rebuilt)
 }

@@ -46,10 +46,14 @@ import re
 import sys
 import time
 
-import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
-from scipy.sparse.csgraph import connected_components
+try:
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import linprog
+    from scipy.sparse.csgraph import connected_components
+except ImportError as e:  # e.g. a pyenv python3 first on PATH
+    sys.exit(f"lpattack: {e}: needs numpy and scipy (apt-get install -y python3-scipy; "
+             f"then run with /usr/bin/python3)")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_M49 = os.path.normpath(os.path.join(HERE, "..", "..", "schemas", "data", "iso3166-m49.csv"))
@@ -717,6 +721,14 @@ def main():
           f"({100.0 * len(zeros) / max(1, len(cur)):.1f}%); true value outside the LP interval "
           f"{len(outside_iv)}; narrowed with the true value inside the interval {correct}"
           + (f"; sensitive cells in infeasible components {sens_inf}" if infeasible else ""))
+    if narrowed:
+        pinned = sum(1 for t in narrowed if "width < 1" in t[5])
+        lo_only = sum(1 for t in narrowed if t[5].startswith("lo >") and "hi <" not in t[5] and "width" not in t[5])
+        hi_only = sum(1 for t in narrowed if t[5].startswith("hi <") and "width" not in t[5])
+        print(f"narrowed: width < 1 {pinned}, only lo > v(1-q) {lo_only}, only hi < v(1+q) {hi_only}, "
+              f"other {len(narrowed) - pinned - lo_only - hi_only}; by true value: "
+              + ", ".join(f"v={v}: {n}" for v, n in sorted(collections.Counter(t[2] for t in narrowed).items())[:8])
+              + (" ..." if len({t[2] for t in narrowed}) > 8 else ""))
     for c in zeros[:a.worst]:
         k = model.vars[c][1]
         print(f"  ZERO BEHIND x {' '.join(k)} [{fmt(lo[c])}, {fmt(hi[c])}]")

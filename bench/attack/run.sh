@@ -13,7 +13,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 PY=${PYTHON:-/usr/bin/python3}   # the Debian python, where python3-scipy is installed
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   [ $# -ge 1 ] && exec "$PY" "$here/lpattack.py" --help
   exit 2
 fi

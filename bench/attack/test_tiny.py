@@ -31,12 +31,18 @@ def grid(leaves):
     return cells
 
 
-def write(path, cells, suppressed):
+def write(path, cells, suppressed, breaks=None):
+    """breaks: None (no obs_status column) or a set of (period, geo, org) whose cells are 'B'."""
     with open(path, "w") as f:
-        f.write("period,metric,geo_level,geo,org_type,geo_name,value,status\n")
+        f.write("period,metric,geo_level,geo,org_type,geo_name,value,status"
+                + (",obs_status,conf_status" if breaks is not None else "") + "\n")
         for k in sorted(cells):
             s = k in suppressed or (k[0], k[1], k[3], k[4]) in suppressed
-            f.write(",".join(k) + f",name,{'' if s else cells[k]},{'suppressed' if s else 'published'}\n")
+            f.write(",".join(k) + f",name,{'' if s else cells[k]},{'suppressed' if s else 'published'}")
+            if breaks is not None:
+                f.write(",B" if (k[0], k[3], k[4]) in breaks else ",A")
+                f.write(",C" if s else ",F")
+            f.write("\n")
 
 
 def run(csv, *opts):
@@ -126,6 +132,18 @@ out, log = run(f3, "--vocabulary-relations", "--relation",
 check("prev DEh_off", out.get((P2, O, "DE", "hospital")), (0, 1))
 check("prev FRh_off", out.get((P2, O, "FR", "hospital")), (2, 3))
 check("stock-flow skipped (no new_systems table at P2)", "INFEASIBLE" in log, False)
+
+# 3b. --no-relation-at-breaks: DE/hospital is a break at P2, so offline DEh <= prev(exposed DEh) is
+#     not applied there nor at the totals above it (FR's still is: FRh_off <= 5, not binding):
+#     back to DEh_off in [0, 3].
+f3b = os.path.join(tmp, "breaks.csv")
+# (a total is B when any of its leaves is: DE/all and every area above DE, hospital and all)
+write(f3b, cells, sup2, breaks={(P2, g, o) for g in ("DE", "155", "150", "001") for o in ("hospital", "all")})
+out, log = run(f3b, "--vocabulary-relations")
+check("breaks kept DEh_off", out.get((P2, O, "DE", "hospital")), (0, 1))
+out, log = run(f3b, "--vocabulary-relations", "--no-relation-at-breaks")
+check("breaks skipped DEh_off", out.get((P2, O, "DE", "hospital")), (0, 3))
+check("breaks skipped count", "(8 skipped at breaks)" in log, True)
 
 # 4. --same-data with an earlier release that published the square's DEh: everything pinned.
 leaves = {(P1, E, "DE", "hospital"): 5, (P1, E, "DE", "clinic"): 3,

@@ -6,8 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/exposure-research/exposure/internal/signing"
 	"github.com/exposure-research/exposure/pipeline"
 	"github.com/exposure-research/exposure/pipeline/ingest"
+	"github.com/exposure-research/exposure/pipeline/publish"
 )
 
 // defaultDataset is the bundled dataset that `exposure build` builds when given no folder.
@@ -18,6 +20,7 @@ func newBuildCmd() *cobra.Command {
 		flags   datasetFlags
 		out     string
 		workers int
+		signKey string
 	)
 	cmd := &cobra.Command{
 		Use:   "build [DATASET_DIR]",
@@ -27,10 +30,18 @@ validates every row, suppresses sensitive cells and enough others to protect the
 protection with an exact audit, computes trend statistics from the published values and publishes
 cells, trends, series and summary Parquet files, report.md and manifest.json into the report folder.
 The folder is replaced atomically: a failed build publishes nothing and leaves the previous report
-as it was.`,
+as it was. Only a new or empty folder, or an earlier report folder (its files exactly those its
+manifest.json lists), is replaced; any other folder, the dataset folder, a folder inside or above
+it, a symbolic link and a folder that another build is writing are refused.
+
+With --sign, manifest.json is signed with the publisher's minisign secret key into
+manifest.json.minisig (prehashed, as minisign -Sm does; the trusted comment names the dataset and
+the release). An encrypted key's passphrase is read from EXPOSURE_SIGN_PASSWORD, else asked for on
+the terminal. Anyone can then check the release without the dataset: exposure verify --published.`,
 		Example: `  exposure build
   exposure build datasets/pacs-2019 --out /tmp/pacs-report
-  exposure build /data/consortium-2024 --workers 4 --set protection.min_contributors=5`,
+  exposure build /data/consortium-2024 --workers 4 --set protection.min_contributors=5
+  EXPOSURE_SIGN_PASSWORD=... exposure build --sign ~/.minisign/publisher.key`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			dataset := defaultDataset
@@ -52,6 +63,14 @@ as it was.`,
 				out = filepath.Join("reports", cfg.ID)
 			}
 			cfg := pipeline.Config{Dataset: dataset, Out: out, Workers: workers, Ingest: opts}
+			if signKey != "" {
+				// Read before the build, so that a wrong passphrase stops it at once.
+				key, err := readSecretKey(signKey, terminalPassphrase(cmd.ErrOrStderr()))
+				if err != nil {
+					return failed(err)
+				}
+				cfg.Publish.Signer = &key
+			}
 			showProgress := progressOn(cmd.ErrOrStderr(), flags.quiet)
 			if showProgress {
 				cfg.Progress = newProgress(cmd.ErrOrStderr())
@@ -67,11 +86,17 @@ as it was.`,
 			for _, o := range manifest.Outputs {
 				fmt.Fprintf(w, "  %-16s %12d bytes  sha256 %s\n", o.File, o.Bytes, o.SHA256)
 			}
+			if cfg.Publish.Signer != nil {
+				fmt.Fprintf(w, "signed %s with key %s into %s (trusted comment: %s)\n", publish.ManifestFile,
+					signing.KeyID(cfg.Publish.Signer.ID()), publish.SignatureFile, publish.TrustedComment(manifest))
+			}
 			return nil
 		},
 	}
 	flags.register(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "report folder to publish into (default reports/<dataset id>)")
 	cmd.Flags().IntVar(&workers, "workers", 0, "tables protected in parallel (0: one per core)")
+	cmd.Flags().StringVar(&signKey, "sign", "",
+		"sign manifest.json with this minisign secret key into manifest.json.minisig (passphrase from "+signPasswordEnv+" or a prompt)")
 	return cmd
 }

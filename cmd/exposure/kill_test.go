@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,4 +108,62 @@ func TestKilledBuild(t *testing.T) {
 // after returns a wait that ends d after the build started.
 func after(d time.Duration) func(time.Time) {
 	return func(started time.Time) { time.Sleep(time.Until(started.Add(d))) }
+}
+
+// TestConcurrentBuilds starts two real builds of the same report folder at once: while the first
+// holds the folder, the second must fail at once with exit status 1 and say that another build is
+// writing it, and the first must publish a complete report, its temporary folder untouched by the
+// second. Skipped with -short.
+func TestConcurrentBuilds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "exposure")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dataset := filepath.Join(dir, "ds")
+	if out, err := exec.Command(bin, "synth", "--out", dataset, "--periods", "10").CombinedOutput(); err != nil {
+		t.Fatalf("synth: %v\n%s", err, out)
+	}
+	report := filepath.Join(dir, "report")
+	first := exec.Command(bin, "build", dataset, "--out", report)
+	var firstOut strings.Builder
+	first.Stdout, first.Stderr = &firstOut, &firstOut
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(dir, ".report.lock")
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		if _, err := os.Stat(lock); err == nil {
+			break
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatal("the first build never took the lock")
+		}
+	}
+	second, err := exec.Command(bin, "build", dataset, "--out", report).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitData {
+		t.Errorf("the second build: %v, want exit status %d", err, exitData)
+	}
+	if !strings.Contains(string(second), "another build is writing it") {
+		t.Errorf("the second build said:\n%s", second)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("the first build failed: %v\n%s", err, firstOut.String())
+	}
+	if out, err := exec.Command(bin, "verify", dataset, report).CombinedOutput(); err != nil {
+		t.Errorf("the first build's report does not verify: %v\n%s", err, out)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".report.") {
+			t.Errorf("%s left beside the report", e.Name())
+		}
+	}
 }

@@ -7,6 +7,7 @@
 //	exposure audit REPORT_DIR [--dataset DIR]
 //	exposure verify DATASET_DIR REPORT_DIR
 //	exposure synth --out DIR [--periods N] [--countries N] [--seed S]
+//	exposure --version
 package main
 
 import (
@@ -20,6 +21,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/exposure-research/exposure/internal/buildinfo"
+	"github.com/exposure-research/exposure/pipeline"
 )
 
 // Exit statuses (SPEC 7).
@@ -99,7 +103,9 @@ manifest that reproduces byte for byte.`,
   exposure synth --out /tmp/synth --periods 52 --seed 7`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       pipeline.Version,
 	}
+	root.SetVersionTemplate(versionText(buildinfo.Read()))
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })

@@ -1,6 +1,7 @@
 // Package signing writes minisign keys and signatures the way the minisign tool does, for the code
-// that makes signed datasets: the synthetic generator, the bundled dataset's tooling and tests. The
-// pipeline itself only verifies (pipeline/ingest); it never signs.
+// that makes signed datasets (the synthetic generator, the bundled dataset's tooling and tests) and
+// for the publish stage, which signs a report's manifest with the publisher's key when asked to
+// (exposure build --sign). The pipeline never signs an input; it only verifies them (pipeline/ingest).
 package signing
 
 import (

@@ -24,6 +24,10 @@ type Config struct {
 	// error instead of exhausting memory or time. This key is the project's documented extension
 	// of SPEC 6.
 	Limits Limits `mapstructure:"limits"`
+	// Ignore lists files under data/ that are deliberately not inputs (SPEC 6). Any other signed
+	// file under data/ that is not an input is an error, so that a forgotten input cannot silently
+	// shrink a publication.
+	Ignore []string `mapstructure:"ignore"`
 
 	// SHA256 is the manifest's config digest: the lower-case hex SHA-256 of the effective
 	// configuration (overrides applied) in a canonical form, independent of the file's layout and

@@ -105,7 +105,7 @@ func TestConfigRules(t *testing.T) {
 		{"unknown key with suggestion", "  min_contributors: 3", "  min_contributor: 3", ErrUnknownKey,
 			"dataset.yaml:16:3: protection.min_contributor: unknown key (did you mean min_contributors?)"},
 		{"unknown top-level key", "licence: CC-BY-4.0", "licence: CC-BY-4.0\nowner: me", ErrUnknownKey,
-			"dataset.yaml:4:1: owner: unknown key (known here: caveats, id, inputs, licence, limits, metrics, protection, relations, sources, title)"},
+			"dataset.yaml:4:1: owner: unknown key (known here: caveats, id, ignore, inputs, licence, limits, metrics, protection, relations, sources, title)"},
 		{"key case matters", "title: Test dataset", "Title: Test dataset", ErrUnknownKey,
 			"dataset.yaml:2:1: Title: unknown key (did you mean title?)"},
 		{"duplicate key", "title: Test dataset", "title: Test dataset\ntitle: Again", ErrYAML,
@@ -145,7 +145,7 @@ func TestConfigRules(t *testing.T) {
 		{"missing key file", "key: keys/alpha.pub", "key: keys/gamma.pub", ErrNoFile,
 			"dataset.yaml:7:10: sources[0].key: keys/gamma.pub does not exist"},
 		{"malformed key file", "key: keys/alpha.pub", "key: data/a.csv", ErrBadKey,
-			`dataset.yaml:7:10: sources[0].key: data/a.csv: unexpected text after the key: "2019-09-01,DE,hospital,exposed_systems,1"...`},
+			`dataset.yaml:7:10: sources[0].key: data/a.csv: unexpected text after the key: "2019-09-01,DE,hospital,exposed_systems,10,3,,"`},
 		{"country not in vocabulary", "countries: [DE, FR]", "countries: [DE, UK]", ErrVocabulary,
 			`dataset.yaml:9:23: sources[0].scope.countries[1]: "UK" is not an ISO 3166-1 alpha-2 country code; the United Kingdom is "GB"`},
 		{"scope metric unknown", "metrics: [exposed_systems]", "metrics: [exposed_hosts]", ErrVocabulary,
@@ -159,7 +159,7 @@ func TestConfigRules(t *testing.T) {
 		{"input of unknown source", "    source: alpha", "    source: gamma", ErrConfig,
 			`dataset.yaml:14:13: inputs[0].source: unknown source "gamma" (the sources are: alpha)`},
 		{"input listed twice", "    source: alpha\n", "    source: alpha\n  - file: ./data/a.csv\n    source: alpha\n", ErrConfig,
-			"dataset.yaml:15:11: inputs[1].file: data/a.csv is listed twice (first at line 13)"},
+			"dataset.yaml:15:11: inputs[1].file: data/a.csv is listed twice (first at line 13); remove one of the two entries"},
 		{"absolute input path", "file: data/a.csv", "file: /etc/passwd.csv", ErrUnsafePath,
 			`dataset.yaml:13:11: inputs[0].file: path "/etc/passwd.csv" is absolute; give it relative to the dataset folder`},
 		{"dot-dot input path", "file: data/a.csv", "file: data/../../a.csv", ErrUnsafePath,
@@ -216,6 +216,70 @@ func TestConfigRules(t *testing.T) {
 			}
 			if got := list[0].Error(); got != tt.want {
 				t.Errorf("message\n got: %s\nwant: %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDataFolderListed checks SPEC 6's rule against forgotten inputs: every signed file under data/
+// is an input or listed in ignore, every signature under data/ has its file, and every ignore entry
+// names an existing file under data/ that is not an input. Each case adds files to configDir's
+// dataset (whose data/a.csv is its input) and ignore entries, and lists every error expected.
+func TestDataFolderListed(t *testing.T) {
+	tests := []struct {
+		name   string
+		files  []string // created under the dataset folder
+		ignore string   // the ignore key's value, as YAML; "" leaves the key out
+		want   []string // every error, in order; none means the configuration loads
+	}{
+		{"only the input", []string{"data/a.csv.minisig"}, "", nil},
+		{"unsigned notes beside the inputs", []string{"data/README.txt", "data/old/draft.csv"}, "", nil},
+		{"a forgotten signed file", []string{"data/b.csv", "data/b.csv.minisig"}, "", []string{
+			"data/b.csv: signed (data/b.csv.minisig) but not an input: list it under inputs in dataset.yaml with the source that signed it, or under ignore if it is deliberately left out"}},
+		{"a forgotten signed file in a sub-folder", []string{"data/2020/b.parquet", "data/2020/b.parquet.minisig"}, "", []string{
+			"data/2020/b.parquet: signed (data/2020/b.parquet.minisig) but not an input: list it under inputs in dataset.yaml with the source that signed it, or under ignore if it is deliberately left out"}},
+		{"a forgotten file, ignored", []string{"data/b.csv", "data/b.csv.minisig"}, "[data/b.csv]", nil},
+		{"a signature without its file", []string{"data/gone.csv.minisig"}, "", []string{
+			"data/gone.csv.minisig: a signature without its file: data/gone.csv does not exist; restore the file, or remove the signature (or list data/gone.csv.minisig under ignore in dataset.yaml)"}},
+		{"a signature without its file, ignored", []string{"data/gone.csv.minisig"}, "[data/gone.csv.minisig]", nil},
+		{"ignored twice", []string{"data/b.csv"}, "[data/b.csv, ./data/b.csv]", []string{
+			"dataset.yaml:26:22: ignore[1]: data/b.csv is listed twice (first at line 26); remove one of the two entries"}},
+		{"an input ignored", nil, "[data/a.csv]", []string{
+			"dataset.yaml:26:10: ignore[0]: data/a.csv is an input and is ignored; remove it from inputs or from ignore"}},
+		{"ignoring a missing file", nil, "[data/nothing.csv]", []string{
+			"dataset.yaml:26:10: ignore[0]: data/nothing.csv does not exist; remove the entry"}},
+		{"ignoring outside data", []string{"keys/old.pub"}, "[keys/old.pub]", []string{
+			`dataset.yaml:26:10: ignore[0]: "keys/old.pub" is not under data/; ignore lists files under data/ that are deliberately not inputs`}},
+		{"ignoring outside the folder", nil, "[../secret.csv]", []string{
+			`dataset.yaml:26:10: ignore[0]: path "../secret.csv" leaves the dataset folder (..)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := validYAML
+			if tt.ignore != "" {
+				text += "ignore: " + tt.ignore + "\n"
+			}
+			dir := configDir(t, text)
+			for _, f := range tt.files {
+				mustWrite(t, filepath.Join(dir, f), []byte("x"))
+			}
+			_, err := LoadConfig(dir, Options{Env: []string{}})
+			var got []string
+			if err != nil {
+				var list ErrorList
+				if !errors.As(err, &list) {
+					t.Fatalf("got %v, want an ErrorList", err)
+				}
+				for _, e := range list {
+					got = append(got, e.Error())
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("errors\n got: %q\nwant: %q", got, tt.want)
+			}
+			if len(tt.want) > 0 && !errors.Is(err, ErrUnlisted) && !errors.Is(err, ErrOrphanSignature) && !errors.Is(err, ErrConfig) &&
+				!errors.Is(err, ErrNoFile) && !errors.Is(err, ErrUnsafePath) {
+				t.Errorf("error %v is of no known kind", err)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sort"
 	"strconv"
@@ -53,6 +54,7 @@ func (c *configCheck) check() *loadedConfig {
 	}
 	keys := c.checkSources(vocab)
 	c.checkInputs()
+	c.checkDataFolder()
 	c.checkProtection(vocab)
 	c.checkLimits()
 	for i, caveat := range cfg.Caveats {
@@ -249,7 +251,7 @@ func (c *configCheck) checkInputs() {
 			continue
 		}
 		if first, dup := firstAt[rel]; dup {
-			c.errAt(p+".file", ErrConfig, "%s is listed twice (first at %s)", rel, c.where(first))
+			c.errAt(p+".file", ErrConfig, "%s is listed twice (first at %s); remove one of the two entries", rel, c.where(first))
 			continue
 		}
 		firstAt[rel] = p + ".file"
@@ -266,6 +268,110 @@ func (c *configCheck) checkInputs() {
 		// The canonical form is what InputFile and every message print.
 		in.File = rel
 	}
+}
+
+// dataFolder is the folder of a dataset that holds the submissions (SPEC 3).
+const dataFolder = "data"
+
+// signatureSuffix ends the name of a submission's detached minisign signature.
+const signatureSuffix = ".minisig"
+
+// checkDataFolder makes sure that no signed file under data/ is left out by mistake (SPEC 6): every
+// file there with a signature beside it must be an input or listed in `ignore`, and every signature
+// must have its file. It also checks the `ignore` entries themselves. It runs after checkInputs, whose
+// canonical file names it compares with.
+func (c *configCheck) checkDataFolder() {
+	inputs := map[string]bool{}
+	for _, in := range c.cfg.Inputs {
+		inputs[in.File] = true
+	}
+	ignored := map[string]bool{}
+	firstAt := map[string]string{}
+	for i, file := range c.cfg.Ignore {
+		p := fmt.Sprintf("ignore[%d]", i)
+		rel, err := cleanRelPath(file)
+		if err != nil {
+			c.errAt(p, ErrUnsafePath, "%v", err)
+			continue
+		}
+		if !strings.HasPrefix(rel, dataFolder+"/") {
+			c.errAt(p, ErrConfig, "%s is not under %s/; ignore lists files under %s/ that are deliberately not inputs", quote(rel), dataFolder, dataFolder)
+			continue
+		}
+		if first, dup := firstAt[rel]; dup {
+			c.errAt(p, ErrConfig, "%s is listed twice (first at %s); remove one of the two entries", rel, c.where(first))
+			continue
+		}
+		firstAt[rel] = p
+		if inputs[rel] {
+			c.errAt(p, ErrConfig, "%s is an input and is ignored; remove it from inputs or from ignore", rel)
+			continue
+		}
+		if _, err := c.root.Lstat(rel); err != nil {
+			c.errAt(p, ErrNoFile, "%s does not exist; remove the entry", rel)
+			continue
+		}
+		ignored[rel] = true
+	}
+	files, err := c.listData()
+	if err != nil {
+		c.errs.add(&Error{File: dataFolder, Err: err})
+		return
+	}
+	present := map[string]bool{}
+	for _, f := range files {
+		present[f] = true
+	}
+	for _, f := range files {
+		signed, isSignature := strings.CutSuffix(f, signatureSuffix)
+		switch {
+		case !isSignature || ignored[f] || ignored[signed] || inputs[signed]:
+		case !present[signed]:
+			c.errs.add(&Error{File: f, Err: fail(ErrOrphanSignature,
+				"a signature without its file: %s does not exist; restore the file, or remove the signature (or list %s under ignore in %s)", signed, f, ConfigFile)})
+		default:
+			c.errs.add(&Error{File: signed, Err: fail(ErrUnlisted,
+				"signed (%s) but not an input: list it under inputs in %s with the source that signed it, or under ignore if it is deliberately left out", f, ConfigFile)})
+		}
+	}
+}
+
+// listData returns every entry under data/ that is not a folder (files, and symbolic links, which
+// are not followed), as canonical paths in sorted order; none when the dataset has no data/ folder.
+func (c *configCheck) listData() ([]string, error) {
+	if _, err := c.root.Lstat(dataFolder); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	var files []string
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		f, err := c.root.Open(dir)
+		if err != nil {
+			return pathError(dir, err)
+		}
+		entries, err := f.ReadDir(-1)
+		f.Close()
+		if err != nil {
+			return fail(ErrIO, "cannot list %s: %v", dir, unwrapPath(err))
+		}
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+		for _, e := range entries {
+			name := dir + "/" + e.Name()
+			if e.IsDir() {
+				if err := walk(name); err != nil {
+					return err
+				}
+				continue
+			}
+			files = append(files, name)
+		}
+		return nil
+	}
+	if err := walk(dataFolder); err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	return files, nil
 }
 
 // formatOf returns "csv" or "parquet" from an input's file name, or "" for anything else.

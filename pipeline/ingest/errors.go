@@ -37,6 +37,10 @@ var (
 	ErrTampered = errors.New("signature does not match the file")
 	// ErrCommentTampered is a signature whose trusted comment (or signature line) was changed.
 	ErrCommentTampered = errors.New("trusted comment does not match its signature")
+	// ErrUnlisted is a signed file under data/ that is neither an input nor ignored (SPEC 6).
+	ErrUnlisted = errors.New("signed file not listed")
+	// ErrOrphanSignature is a .minisig file under data/ without the file it would sign.
+	ErrOrphanSignature = errors.New("signature without a file")
 	// ErrTooLarge is a file above a size limit (limits.max_file_bytes for a submission).
 	ErrTooLarge = errors.New("file too large")
 	// ErrChanged is a file whose bytes changed between verification and reading.
@@ -121,7 +125,7 @@ type Error struct {
 // Error formats the error as described on the type.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.File)
+	b.WriteString(printableField(e.File))
 	switch {
 	case e.Line > 0:
 		b.WriteByte(':')
@@ -150,7 +154,7 @@ func (e *Error) Error() string {
 }
 
 // printableField returns a field name (a column name from a Parquet schema, a key path from
-// dataset.yaml) as it is when it is printable text, and quoted otherwise, so that a name with a line
+// dataset.yaml) or a file name as it is when it is printable text, and quoted otherwise, so that a name with a line
 // break or an escape sequence cannot forge or hide a line of the error output.
 func printableField(field string) string {
 	for _, r := range field {
@@ -240,12 +244,21 @@ func (c *collector) err() error {
 	return list
 }
 
+// maxQuoted is how many bytes of a value quote shows. A path or value that names where a problem is
+// must be shown whole, so the cap is far above any real path, code or number; it only keeps a
+// hostile value (a 100 MB field) from flooding the terminal.
+const maxQuoted = 4 << 10
+
 // quote renders a value from a file for a message: quoted and escaped, so that control characters
-// and invalid UTF-8 cannot break the one-error-per-line output, and cut when long.
+// and invalid UTF-8 cannot break the one-error-per-line output. A value longer than maxQuoted bytes
+// is cut at a character boundary, and the message says how long it was.
 func quote(s string) string {
-	const max = 40
-	if len(s) > max {
-		return strconv.Quote(s[:max]) + "..."
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
 	}
-	return strconv.Quote(s)
+	cut := maxQuoted
+	for cut > maxQuoted-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes in all)", strconv.Quote(s[:cut]), len(s))
 }

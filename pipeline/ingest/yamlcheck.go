@@ -75,6 +75,7 @@ var configSpec = object(map[string]*keySpec{
 	}),
 	"metrics":   listOf(object(map[string]*keySpec{"code": specString, "description": specString, "unit": specString})),
 	"caveats":   specStrings,
+	"ignore":    specStrings,
 	"relations": specStrings,
 	"limits": object(map[string]*keySpec{
 		"max_file_bytes":      specInt,

@@ -18,8 +18,9 @@ const tempSuffix = ".tmp-"
 func tempPrefix(base string) string { return "." + base + tempSuffix }
 
 // removeStale removes the temporary folders that earlier builds of the same report folder left
-// behind when they were killed. Publishing into one folder from two processes at once is not
-// supported: the second would remove the first one's temporary folder.
+// behind when they were killed: folders named `.<base>.tmp-` and hexadecimal or decimal digits (the
+// names tempName and, in earlier releases, os.MkdirTemp gave), and nothing else. It is called with
+// the report folder's lock held, so no other build is writing any of them.
 func removeStale(parent, base string) error {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
@@ -27,10 +28,12 @@ func removeStale(parent, base string) error {
 	}
 	prefix := tempPrefix(base)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), prefix) {
-			if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
-				return fmt.Errorf("removing stale temporary folder: %w", err)
-			}
+		random, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !e.IsDir() || random == "" || strings.Trim(random, "0123456789abcdef") != "" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
+			return fmt.Errorf("removing stale temporary folder: %w", err)
 		}
 	}
 	return nil

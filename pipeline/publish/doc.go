@@ -6,6 +6,8 @@
 //
 // The stage sees only a trend.Result, whose cells give no value when suppressed; it cannot publish what
 // the protection withheld. It also holds the readers an outsider's audit and a rebuild's verification
-// use (ReadManifest, ReadCells, CheckFiles, CompareFiles), written against an independent Parquet
-// library (parquet-go) so that the writer's mistakes are not repeated by the reader.
+// use (ReadManifest, ReadCells, CheckFiles, CompareRebuild, VerifyPublished), written against an
+// independent Parquet library (parquet-go) so that the writer's mistakes are not repeated by the
+// reader. OpenTarget decides which folders a build may replace (SPEC 5, "Safe target"), and a
+// publisher's key signs the manifest into manifest.json.minisig.
 package publish

@@ -33,11 +33,40 @@ type Manifest struct {
 	Protection ProtectionInfo `json:"protection"`
 }
 
-// ToolInfo names the software and release that built a report. A rebuild years later needs the same
-// release to give the same bytes.
+// ToolInfo names the software and release that built a report, the Go release that built the tool
+// and the versions of the modules that write its outputs. A rebuild years later needs the same
+// release, built the same way, to give the same bytes. It holds nothing that depends on how the tool
+// was built or started (go build, go install or go run), such as the VCS revision: see
+// internal/buildinfo.
 type ToolInfo struct {
-	Name    string `json:"name"`
+	Name    string       `json:"name"`
+	Version string       `json:"version"`
+	Go      string       `json:"go,omitempty"`      // the Go release, e.g. go1.26.8
+	Modules []ModuleInfo `json:"modules,omitempty"` // sorted by path
+}
+
+// ModuleInfo is a Go module whose code writes or shapes the bytes of a report, and its version.
+type ModuleInfo struct {
+	Path    string `json:"path"`
 	Version string `json:"version"`
+}
+
+// String writes the tool as the report names it: "exposure 0.1.0 (go1.26.8)".
+func (t ToolInfo) String() string {
+	s := t.Name + " " + t.Version
+	if t.Go != "" {
+		s += " (" + t.Go + ")"
+	}
+	return s
+}
+
+// modulesText lists the modules for a comparison: "path version, path version".
+func (t ToolInfo) modulesText() string {
+	parts := make([]string, len(t.Modules))
+	for i, m := range t.Modules {
+		parts[i] = m.Path + " " + m.Version
+	}
+	return strings.Join(parts, ", ")
 }
 
 // DatasetInfo identifies the dataset and its configuration. Metrics lists every metric the dataset
@@ -260,6 +289,8 @@ func CompareManifests(a, b *Manifest) []string {
 	}
 	field("tool.name", a.Tool.Name, b.Tool.Name)
 	field("tool.version", a.Tool.Version, b.Tool.Version)
+	field("tool.go", a.Tool.Go, b.Tool.Go)
+	field("tool.modules", a.Tool.modulesText(), b.Tool.modulesText())
 	field("dataset.id", a.Dataset.ID, b.Dataset.ID)
 	field("dataset.title", a.Dataset.Title, b.Dataset.Title)
 	field("dataset.licence", a.Dataset.Licence, b.Dataset.Licence)
@@ -354,23 +385,54 @@ func sortedPairs(m map[string]int64) string {
 }
 
 // CheckFiles compares a report folder with its manifest m: every listed file must exist with the
-// listed size and digest, and the folder must hold no file the manifest does not list (besides the
-// manifest itself). It returns one line per difference.
+// listed size and digest, and the folder must hold no file the manifest does not list, besides the
+// manifest itself and its signature (SignatureFile). It returns one line per difference.
 func CheckFiles(dir string, m *Manifest) ([]string, error) {
-	var diffs []string
-	listed := map[string]bool{ManifestFile: true}
+	d, err := checkFiles(dir, m)
+	if err != nil {
+		return nil, err
+	}
+	return d.lines, nil
+}
+
+// fileDiffs are the differences between a report folder and its manifest, by kind and as lines.
+type fileDiffs struct {
+	changed, missing, unlisted []string // file names
+	lines                      []string // one per difference, in CheckFiles' order
+}
+
+// summary counts the differences by kind and names the files: "1 changed (report.md), 1 not
+// listed (notes.txt)".
+func (d *fileDiffs) summary() string {
+	var parts []string
+	for _, p := range []struct {
+		what  string
+		files []string
+	}{{"changed", d.changed}, {"missing", d.missing}, {"not listed", d.unlisted}} {
+		if len(p.files) > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s (%s)", len(p.files), p.what, listNames(p.files)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func checkFiles(dir string, m *Manifest) (*fileDiffs, error) {
+	d := &fileDiffs{}
+	listed := map[string]bool{ManifestFile: true, SignatureFile: true}
 	for _, o := range m.Outputs {
 		listed[o.File] = true
 		digest, size, err := HashFile(filepath.Join(dir, filepath.FromSlash(o.File)))
 		if errors.Is(err, os.ErrNotExist) {
-			diffs = append(diffs, fmt.Sprintf("%s: listed in the manifest but missing", o.File))
+			d.missing = append(d.missing, o.File)
+			d.lines = append(d.lines, fmt.Sprintf("%s: listed in the manifest but missing", o.File))
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
 		if size != o.Bytes || digest != o.SHA256 {
-			diffs = append(diffs, fmt.Sprintf("%s: %d bytes with sha256 %s, the manifest lists %d bytes with sha256 %s", o.File, size, digest, o.Bytes, o.SHA256))
+			d.changed = append(d.changed, o.File)
+			d.lines = append(d.lines, fmt.Sprintf("%s: %d bytes with sha256 %s, the manifest lists %d bytes with sha256 %s", o.File, size, digest, o.Bytes, o.SHA256))
 		}
 	}
 	extra, err := unlisted(dir, listed)
@@ -378,18 +440,28 @@ func CheckFiles(dir string, m *Manifest) ([]string, error) {
 		return nil, err
 	}
 	for _, name := range extra {
-		diffs = append(diffs, fmt.Sprintf("%s: in the folder but not in the manifest", name))
+		d.unlisted = append(d.unlisted, name)
+		d.lines = append(d.lines, fmt.Sprintf("%s: in the folder but not in the manifest", name))
 	}
-	return diffs, nil
+	return d, nil
 }
 
 // CompareFiles compares, byte for byte by digest, every file of the published report folder with the
 // rebuilt one: each output the rebuilt manifest lists, and manifest.json itself. It also names any
-// file of the published folder that the rebuild did not produce. It returns one line per difference.
+// file of the published folder that the rebuild did not produce, except the publisher's signature
+// of the manifest (SignatureFile), which a rebuild cannot make. It returns one line per difference.
 func CompareFiles(publishedDir, rebuiltDir string, rebuilt *Manifest) ([]string, error) {
-	var diffs []string
+	d, err := compareFiles(publishedDir, rebuiltDir, rebuilt)
+	if err != nil {
+		return nil, err
+	}
+	return d.lines, nil
+}
+
+func compareFiles(publishedDir, rebuiltDir string, rebuilt *Manifest) (*fileDiffs, error) {
+	d := &fileDiffs{}
 	names := []string{ManifestFile}
-	listed := map[string]bool{ManifestFile: true}
+	listed := map[string]bool{ManifestFile: true, SignatureFile: true}
 	for _, o := range rebuilt.Outputs {
 		names = append(names, o.File)
 		listed[o.File] = true
@@ -402,14 +474,16 @@ func CompareFiles(publishedDir, rebuiltDir string, rebuilt *Manifest) ([]string,
 		}
 		got, _, err := HashFile(filepath.Join(publishedDir, filepath.FromSlash(name)))
 		if errors.Is(err, os.ErrNotExist) {
-			diffs = append(diffs, fmt.Sprintf("%s: rebuilt but missing from %s", name, publishedDir))
+			d.missing = append(d.missing, name)
+			d.lines = append(d.lines, fmt.Sprintf("%s: rebuilt but missing from %s", name, publishedDir))
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
 		if got != want {
-			diffs = append(diffs, fmt.Sprintf("%s: published sha256 %s, rebuilt %s", name, got, want))
+			d.changed = append(d.changed, name)
+			d.lines = append(d.lines, fmt.Sprintf("%s: published sha256 %s, rebuilt %s", name, got, want))
 		}
 	}
 	extra, err := unlisted(publishedDir, listed)
@@ -417,9 +491,10 @@ func CompareFiles(publishedDir, rebuiltDir string, rebuilt *Manifest) ([]string,
 		return nil, err
 	}
 	for _, name := range extra {
-		diffs = append(diffs, fmt.Sprintf("%s: published but not produced by the rebuild", name))
+		d.unlisted = append(d.unlisted, name)
+		d.lines = append(d.lines, fmt.Sprintf("%s: published but not produced by the rebuild", name))
 	}
-	return diffs, nil
+	return d, nil
 }
 
 // unlisted returns the files under dir, as slash-separated paths relative to it, that listed does

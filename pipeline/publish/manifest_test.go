@@ -128,6 +128,9 @@ func TestCompareManifests(t *testing.T) {
 	}{
 		{"identical", func(*Manifest) {}, nil},
 		{"tool version", func(m *Manifest) { m.Tool.Version = "9.9.9" }, []string{`manifest tool.version: published "0.0.0-test", rebuilt "9.9.9"`}},
+		{"go release", func(m *Manifest) { m.Tool.Go = "go1.27.0" }, []string{`manifest tool.go: published "", rebuilt "go1.27.0"`}},
+		{"output module", func(m *Manifest) { m.Tool.Modules = []ModuleInfo{{"gonum.org/v1/plot", "v0.18.0"}} },
+			[]string{`manifest tool.modules: published "", rebuilt "gonum.org/v1/plot v0.18.0"`}},
 		{"output digest", func(m *Manifest) { m.Outputs[0].SHA256 = strings.Repeat("0", 64) }, []string{"manifest outputs cells.parquet sha256"}},
 		{"output rows", func(m *Manifest) { *m.Outputs[len(m.Outputs)-1].Rows++ }, []string{"manifest outputs trends.parquet rows"}},
 		{"missing output", func(m *Manifest) { m.Outputs = m.Outputs[1:] }, []string{"cells.parquet is published but not rebuilt"}},
@@ -207,5 +210,27 @@ func checkDiffs(t *testing.T, what string, diffs, want []string) {
 		if !strings.Contains(diffs[i], want[i]) {
 			t.Errorf("%s: difference %d is %q, want it to contain %q", what, i, diffs[i], want[i])
 		}
+	}
+}
+
+// TestManifestToolRoundTrip checks that the tool's Go release and module versions are written to
+// manifest.json and read back unchanged.
+func TestManifestToolRoundTrip(t *testing.T) {
+	_, m := publishFixture(t, computed(t, fixture(t)))
+	m.Tool = ToolInfo{Name: "exposure", Version: "0.1.0", Go: "go1.26.8",
+		Modules: []ModuleInfo{{"github.com/apache/arrow/go/v15", "v15.0.2"}, {"gonum.org/v1/plot", "v0.17.0"}}}
+	data, err := encodeManifest(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte("\"go\": \"go1.26.8\",\n    \"modules\": [\n      {\n        \"path\": \"github.com/apache/arrow/go/v15\",\n        \"version\": \"v15.0.2\"\n      },")) {
+		t.Errorf("manifest.json does not record the tool as expected:\n%s", data[:400])
+	}
+	read, err := parseManifest(data, ManifestFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(read.Tool, m.Tool) {
+		t.Errorf("read back %+v, want %+v", read.Tool, m.Tool)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"aead.dev/minisign"
+
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/pipeline/publish/chart"
 	"github.com/exposure-research/exposure/pipeline/publish/datapackage"
@@ -20,8 +22,17 @@ const ReportFile = "report.md"
 
 // Options says where to publish and which software is publishing.
 type Options struct {
-	Out  string   // the report folder; replaced as a whole, its parent created if missing
-	Tool ToolInfo // recorded in the manifest and the report
+	// Target is the report folder, reserved by OpenTarget. When it is nil, Publish reserves Out
+	// itself, keeping clear of the folders of ReadFrom.
+	Target   *Target
+	Out      string   // the report folder; replaced as a whole, its parent created if missing
+	ReadFrom []string // folders the build reads (the dataset folder), which Out must keep clear of
+	Tool     ToolInfo // recorded in the manifest and the report
+
+	// Signer, if set, is the publisher's minisign secret key: manifest.json is signed with it
+	// (prehashed, as minisign -Sm does) into manifest.json.minisig, written with the rest of the
+	// report before it is swapped into place.
+	Signer *minisign.PrivateKey
 
 	// Progress, if set, is called with the name of each file of the report once it is written;
 	// calls may come from more than one goroutine, never at the same time.
@@ -33,9 +44,10 @@ type Options struct {
 var testHookFileWritten func(name string) error
 
 // Publish writes the report folder of a build (SPEC 5) and returns its manifest. Everything is
-// written into a temporary folder beside opts.Out and synced to stable storage before it replaces the
-// previous report in one step, so a failed or interrupted build leaves the previous report exactly as
-// it was. Temporary folders of earlier builds that were killed are removed first.
+// written into a temporary folder beside the report folder and synced to stable storage before it
+// replaces the previous report in one step, so a failed or interrupted build leaves the previous
+// report exactly as it was. Only a folder that OpenTarget accepts is replaced, and only while its
+// lock is held; temporary folders of earlier builds that were killed are removed first.
 func Publish(ctx context.Context, r *trend.Result, opts Options) (*Manifest, error) {
 	if r == nil || r.Protected == nil || r.Protected.Vocab == nil || r.Protected.Vocab.Geo == nil {
 		return nil, errors.New("publish: no protected result to publish")
@@ -46,20 +58,28 @@ func Publish(ctx context.Context, r *trend.Result, opts Options) (*Manifest, err
 	if err := checkProtected(r.Protected); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
-	out := filepath.Clean(opts.Out)
-	base := filepath.Base(out)
-	if opts.Out == "" || base == "." || base == ".." || base == string(filepath.Separator) {
-		return nil, fmt.Errorf("publish: %q cannot be a report folder", opts.Out)
+	target := opts.Target
+	if target == nil {
+		t, err := OpenTarget(opts.Out, opts.ReadFrom...)
+		if err != nil {
+			return nil, err
+		}
+		defer t.Close()
+		target = t
 	}
-	parent := filepath.Dir(out)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
+	if target.lock == nil {
+		return nil, fmt.Errorf("publish %s: the report folder's lock was released", showPath(target.out))
 	}
+	out := target.out
+	parent, base := filepath.Dir(out), filepath.Base(out)
 	if err := removeStale(parent, base); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
-	tmp, err := os.MkdirTemp(parent, tempPrefix(base))
+	tmp, err := tempName(out)
 	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	committed := false
@@ -68,7 +88,7 @@ func Publish(ctx context.Context, r *trend.Result, opts Options) (*Manifest, err
 			os.RemoveAll(tmp)
 		}
 	}()
-	// MkdirTemp makes a private folder; the report is for everyone who can read its parent.
+	// The report is for everyone who can read its parent, whatever the umask.
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
@@ -82,10 +102,15 @@ func Publish(ctx context.Context, r *trend.Result, opts Options) (*Manifest, err
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
+	// Someone may have put a file into the report folder while the report was being built.
+	if err := target.checkContents(); err != nil {
+		return nil, err
+	}
 	if err := swapIntoPlace(tmp, out, exchange); err != nil {
 		return nil, fmt.Errorf("publish %s: %w", out, err)
 	}
 	committed = true
+	target.done = true
 	return manifest, nil
 }
 
@@ -183,6 +208,19 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 	}
 	if err := done(writeFile(dir, ManifestFile, data)); err != nil {
 		return nil, err
+	}
+	if opts.Signer != nil {
+		sig, err := signManifest(data, m, *opts.Signer)
+		if err != nil {
+			return nil, err
+		}
+		// The signature is not an output: the manifest cannot list the file that signs it.
+		if _, err := writeFile(dir, SignatureFile, sig); err != nil {
+			return nil, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(SignatureFile)
+		}
 	}
 	return m, nil
 }

@@ -462,11 +462,12 @@ func TestCancelledPublish(t *testing.T) {
 }
 
 // TestStaleTempRemoved leaves the temporary folders of killed builds beside the report folder and
-// checks that the next Publish removes them, and only them.
+// checks that the next Publish removes them, and only them: a name the tool does not make, or a
+// file, is the user's.
 func TestStaleTempRemoved(t *testing.T) {
 	parent := t.TempDir()
-	stale := []string{".pacs-test.tmp-123456", ".pacs-test.tmp-old-abcdef"}
-	keep := []string{".pacs-test-2.tmp-1", "pacs-test.tmp-1", "notes.txt"}
+	stale := []string{".pacs-test.tmp-123456", ".pacs-test.tmp-0123456789abcdef"}
+	keep := []string{".pacs-test-2.tmp-1", "pacs-test.tmp-1", ".pacs-test.tmp-old-abcdef", ".pacs-test.tmp-", "notes.txt", ".pacs-test.tmp-42.txt"}
 	for _, name := range append(slices.Clone(stale), keep...) {
 		if strings.HasSuffix(name, ".txt") {
 			if err := os.WriteFile(filepath.Join(parent, name), []byte("keep"), 0o644); err != nil {
@@ -559,7 +560,7 @@ func TestPublishRefuses(t *testing.T) {
 	}{
 		{"nil result", nil, Options{Out: "x", Tool: testTool}, "no protected result"},
 		{"no tool", good, Options{Out: filepath.Join(t.TempDir(), "r")}, "tool's name and version"},
-		{"no folder", good, Options{Tool: testTool}, "cannot be a report folder"},
+		{"no folder", good, Options{Tool: testTool}, "no report folder given"},
 		{"tables out of order", &trend.Result{Protected: unordered}, Options{Out: filepath.Join(t.TempDir(), "r"), Tool: testTool}, "not in (period, metric) order"},
 		{"repeated cell", &trend.Result{Protected: repeated}, Options{Out: filepath.Join(t.TempDir(), "r"), Tool: testTool}, "out of order or repeated"},
 		{"target is a file", good, Options{Out: fileThere, Tool: testTool}, "is not a folder"},

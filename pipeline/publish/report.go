@@ -444,7 +444,11 @@ func (f *reportFacts) writeProvenance(b *strings.Builder, tool ToolInfo) {
 	fmt.Fprintf(b, "- Dataset: %s\n", escapeText(prov.DatasetID))
 	fmt.Fprintf(b, "- Licence: %s\n", escapeText(prov.Licence))
 	fmt.Fprintf(b, "- Configuration digest (SHA-256 of dataset.yaml as applied, overrides included, in canonical form): %s\n", escapeText(prov.ConfigSHA256))
-	fmt.Fprintf(b, "- Built by: %s %s\n\n", escapeText(tool.Name), escapeText(tool.Version))
+	fmt.Fprintf(b, "- Built by: %s %s", escapeText(tool.Name), escapeText(tool.Version))
+	if tool.Go != "" {
+		fmt.Fprintf(b, ", compiled with %s (manifest.json lists the versions of the modules that write these files)", escapeText(tool.Go))
+	}
+	b.WriteString("\n\n")
 	keys := map[string][]string{}
 	for _, in := range prov.Inputs {
 		if !slices.Contains(keys[in.Source], in.KeyID) {
@@ -475,12 +479,24 @@ func (f *reportFacts) writeProvenance(b *strings.Builder, tool ToolInfo) {
 	b.WriteString("### Rebuild and verify\n\n")
 	b.WriteString("manifest.json lists the SHA-256 of every file of this folder. " +
 		"With the dataset folder and the same release of the tool, a rebuild gives the same bytes; verify rebuilds and compares, audit rederives every suppressed cell's range from the published cells:\n\n")
-	if safeID.MatchString(prov.DatasetID) {
+	safe := safeID.MatchString(prov.DatasetID)
+	if safe {
 		id := prov.DatasetID
 		fmt.Fprintf(b, "```sh\nexposure build datasets/%s --out reports/%s\nexposure verify datasets/%s reports/%s\nexposure audit reports/%s\n```\n", id, id, id, id, id)
+	} else {
+		fmt.Fprintf(b, "- exposure build with the dataset folder of %s\n- exposure verify with the dataset folder and this report folder\n- exposure audit with this report folder\n", escapeText(prov.DatasetID))
+	}
+	b.WriteString("\n### Check a signed release\n\n")
+	b.WriteString("A publisher who signs a release puts " + SignatureFile + " beside " + ManifestFile + ": their minisign signature of the manifest, " +
+		"whose trusted comment names the dataset and the release of the tool. It is the one file of the folder that the manifest does not list, since it signs the manifest. " +
+		"Without the dataset folder, with the publisher's public key, the first command checks the signature and every file's size and SHA-256 against the manifest, " +
+		"and that the folder holds no other file; the second checks the signature with minisign alone:\n\n")
+	if safe {
+		id := prov.DatasetID
+		fmt.Fprintf(b, "```sh\nexposure verify --published reports/%s --key publisher.pub\nminisign -Vm reports/%s/%s -p publisher.pub\n```\n", id, id, ManifestFile)
 		return
 	}
-	fmt.Fprintf(b, "- exposure build with the dataset folder of %s\n- exposure verify with the dataset folder and this report folder\n- exposure audit with this report folder\n", escapeText(prov.DatasetID))
+	fmt.Fprintf(b, "- exposure verify --published with this report folder and --key with the publisher's public key\n- minisign -Vm %s -p with the publisher's public key\n", ManifestFile)
 }
 
 // writeSuppressedNote writes the footnote that explains x under a table that shows one.
