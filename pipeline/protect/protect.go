@@ -121,6 +121,9 @@ feed:
 			Inputs:       append([]ingest.InputFile(nil), ds.Inputs...),
 			Parameters:   ds.Config.Protection,
 			Caveats:      append([]string(nil), ds.Config.Caveats...),
+			Breaks:       append([]ingest.Break(nil), ds.Config.Breaks...),
+			Estimates:    append([]ingest.Estimate(nil), ds.Config.Estimates...),
+			Comparisons:  append([][]string(nil), ds.Config.Comparisons...),
 		},
 		Tables: out,
 	}

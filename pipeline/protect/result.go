@@ -26,6 +26,9 @@ type Provenance struct {
 	Inputs       []ingest.InputFile // as verified, sorted by file
 	Parameters   ingest.Protection  // the rules' parameters that were applied
 	Caveats      []string           // the dataset's caveats, from dataset.yaml
+	Breaks       []ingest.Break     // the breaks in series dataset.yaml declares, in its order
+	Estimates    []ingest.Estimate  // the inputs or parts dataset.yaml marks as estimates, in its order
+	Comparisons  [][]string         // the pairs of countries dataset.yaml asks to compare, in its order
 }
 
 // Summary counts what the protection did, without saying which cells were primary or secondary.
