@@ -115,11 +115,7 @@ func writeSeries(ctx context.Context, dir string, r *trend.Result) (OutputInfo, 
 		appendFloat(sen, s.SenSlope)
 		appendFloat(tau, s.MannKendallT)
 		appendFloat(p, s.MannKendallP)
-		if s.Trend.Valid {
-			label.Append(s.Trend.V)
-		} else {
-			label.AppendNull()
-		}
+		label.Append(s.Trend)
 		if err := w.endRow(); err != nil {
 			w.abort()
 			return OutputInfo{}, err

@@ -93,8 +93,8 @@ func newReportFacts(r *trend.Result) *reportFacts {
 		}
 	}
 	for _, s := range r.Series {
-		if s.Org == schemas.OrgAll && s.Trend.Valid {
-			f.trendLabel[seriesKey{s.Metric, s.Geo}] = s.Trend.V
+		if s.Org == schemas.OrgAll {
+			f.trendLabel[seriesKey{s.Metric, s.Geo}] = s.Trend
 		}
 	}
 	return f

@@ -276,7 +276,7 @@ func codeLists(vocab *schemas.Vocabulary) map[string][]string {
 		schemas.ColGeoLevel: levels,
 		schemas.ColOrgType:  orgs,
 		schemas.ColMetric:   metrics,
-		"trend":             {trend.TrendRising, trend.TrendFalling, trend.TrendStable},
+		"trend":             trend.TrendLabels,
 	}
 }
 
