@@ -182,10 +182,16 @@ func TestOutputsKeyColumnsFirst(t *testing.T) {
 			want = keys[1:]
 		case "summary.parquet":
 			want = []string{ColPeriod, ColMetric, ColGeoLevel, ColOrgType}
+		case "comparisons.parquet":
+			// The shared keys of the first series, then the area it is compared with.
+			want = []string{ColMetric, ColGeoLevel, ColGeo, ColOrgType, ColOtherGeo}
 		}
 		got := tbl.Names()[:len(want)]
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("%s key columns = %v, want %v (SPEC 5)", tbl.File, got, want)
+		}
+		if keys := tbl.KeyColumns(); strings.Join(keys, ",") != strings.Join(want, ",") {
+			t.Errorf("%s KeyColumns = %v, want %v", tbl.File, keys, want)
 		}
 		for _, c := range tbl.Columns {
 			if c.Description == "" {

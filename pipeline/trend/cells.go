@@ -14,6 +14,7 @@ import (
 type seriesCursor struct {
 	prevPeriod    schemas.Date
 	prevValue     int64
+	prevSources   protect.SourceSet
 	base          int64
 	seen          bool
 	prevPublished bool
@@ -55,12 +56,13 @@ func (lay *layout) trends(yield func(TrendRow) error) error {
 			}
 			if s.seen {
 				row := TrendRow{
-					CellKey:    CellKey{Period: t.Period, Metric: t.Metric, Geo: c.Geo, Org: c.Org},
-					Suppressed: !published,
-					Flags:      c.Flags,
-					Sources:    c.Sources,
-					PrevPeriod: s.prevPeriod,
-					Rank:       ranks[i],
+					CellKey:     CellKey{Period: t.Period, Metric: t.Metric, Geo: c.Geo, Org: c.Org},
+					Suppressed:  !published,
+					Flags:       c.Flags,
+					Sources:     c.Sources,
+					PrevPeriod:  s.prevPeriod,
+					PrevSources: s.prevSources,
+					Rank:        ranks[i],
 				}
 				if published {
 					row.Value = Some(value)
@@ -85,7 +87,7 @@ func (lay *layout) trends(yield func(TrendRow) error) error {
 					return err
 				}
 			}
-			s.seen, s.prevPeriod, s.prevPublished, s.prevValue = true, t.Period, published, value
+			s.seen, s.prevPeriod, s.prevPublished, s.prevValue, s.prevSources = true, t.Period, published, value, c.Sources
 		}
 	}
 	return nil

@@ -45,6 +45,7 @@ type TrendRow struct {
 	Flags        schemas.ObsFlags  // the cell's observation flags (OBS_STATUS), with the causes of a break
 	Sources      protect.SourceSet // the sources the cell adds up, over Protected.Provenance.Sources
 	PrevPeriod   schemas.Date      // the series' previous period in the dataset
+	PrevSources  protect.SourceSet // the sources of the previous period
 	PrevValue    Null[int64]       // published value of the previous period
 	AbsChange    Null[int64]       // Value - PrevValue
 	PctChange    Null[float64]     // 100 * AbsChange / PrevValue, when PrevValue > 0

@@ -159,7 +159,7 @@ func describeLevel(t *protect.Table, level schemas.GeoLevel, org schemas.OrgID, 
 	// The units sorted with the suppressed ones at the lower and at the upper ends of their intervals.
 	low := append(append(g.buf[:0], g.exact...), g.lows...)
 	slices.Sort(low)
-	high := append(low[len(low):len(low)], g.exact...)
+	high := append(low[len(low):], g.exact...)
 	high = append(high, g.highs...)
 	slices.Sort(high)
 	g.buf = low[:0]
