@@ -140,7 +140,7 @@ var Trends = Table{File: "trends.parquet", Columns: []Column{
 	{"prev_value", int64T, true, "The published count of the previous period; null when suppressed."},
 	{"abs_change", int64T, true, "value - prev_value; null unless both are published and the cell is not a break (obs_status B)."},
 	{"pct_change", f64, true, "Percent change from prev_value (12.5 means 12.5 %); null unless abs_change is given and prev_value > 0."},
-	{"index_base100", f64, true, "value as an index, 100 at the series' first published period; null when value is suppressed, the base is 0, or a break lies between the base and this period (at it included)."},
+	{"index_base100", f64, true, "value as an index, 100 at the series' first published period; null when value is suppressed, the base is 0, the cell is a break (obs_status B), or a break lies between the base and this period."},
 	{"share_of_world", f64, true, "value as a percent of the world total of the same period, metric and org_type; null unless both are published and the world total > 0."},
 	{"rank", int64T, true, "1 + the number of areas of the same level, period, metric and org_type whose value is larger, published or suppressed (ties share the lower rank); null when value is suppressed or when a suppressed area's interval, as anyone can derive it from the published cells, does not lie wholly above or wholly at or below value."},
 }}

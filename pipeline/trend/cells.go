@@ -77,7 +77,9 @@ func (lay *layout) trends(yield func(TrendRow) error) error {
 						}
 					}
 				}
-				if published && s.hasBase && s.base > 0 && !s.brokenBase {
+				// The index of a break is null too, even at a base set there: the row says its figure
+				// is not comparable with what came before.
+				if published && s.hasBase && s.base > 0 && !s.brokenBase && !brk {
 					row.IndexBase100 = Some(100 * float64(value) / float64(s.base))
 				}
 				if w, ok := world[c.Org].Value(); published && hasWorld[c.Org] && ok && w > 0 {

@@ -63,6 +63,21 @@ func TestTrends(t *testing.T) {
 			},
 		},
 		{
+			// Germany is first published at its break: the index starts there, and is not shown at the
+			// break itself.
+			name: "an index based at a break",
+			grid: []gridSpec{
+				{period: "2019-01-01", metric: "exposed_systems", leaves: "DE:hospital=10 FR:hospital=5", hide: "DE:all DE:hospital FR:all FR:hospital"},
+				{period: "2019-02-01", metric: "exposed_systems", leaves: "DE:hospital=20 FR:hospital=5", flags: "DE:all=B"},
+				{period: "2019-03-01", metric: "exposed_systems", leaves: "DE:hospital=30 FR:hospital=5"},
+			},
+			only: []string{"DE:all"},
+			want: []string{
+				"2019-02-01 exposed_systems DE:all v=20 prev=2019-01-01/- abs=- pct=- idx=- share=80 rank=1 obs=B(declared)",
+				"2019-03-01 exposed_systems DE:all v=30 prev=2019-02-01/20 abs=10 pct=50 idx=150 share=85.71428571428571 rank=1",
+			},
+		},
+		{
 			name: "coverage up and down, and a change of source",
 			grid: []gridSpec{
 				{period: "2019-01-01", metric: "exposed_systems", leaves: "DE:hospital=10"},

@@ -16,8 +16,8 @@
 //   - abs_change and pct_change need this and the previous value published and the cell not to be a
 //     break; pct_change also needs a previous value above 0.
 //   - index_base100 is 100 at the series' first published period, which need not be its first period;
-//     null when that base is 0, when the value is suppressed, and from the first break after the base
-//     on (the index would compare across it).
+//     null when that base is 0, when the value is suppressed, at a break, and from the first break
+//     after the base on (the index would compare across it).
 //   - share_of_world is taken against the world cell of the same table and organization type; null
 //     when either is suppressed or the world is 0.
 //   - rank is the competition rank (1, 2, 2, 4) among every cell of the same level and organization
