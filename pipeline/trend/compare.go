@@ -123,8 +123,8 @@ func compareSeries(lay *layout, metric schemas.MetricID, d *seriesData, task com
 	datesB, valuesB := d.series(sb)
 	// The common periods, with the numerator and denominator of each ratio. years and y hold the
 	// dates as years and the log-ratios; ranks will hold the ratios' ranks.
-	var dates []schemas.Date
-	var num, den []int64
+	dates, num, den := scratch.dates[:0], scratch.num[:0], scratch.den[:0]
+	defer func() { scratch.dates, scratch.num, scratch.den = dates, num, den }()
 	for i, j := 0, 0; i < len(datesA) && j < len(datesB); {
 		switch {
 		case datesA[i] < datesB[j]:

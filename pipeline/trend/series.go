@@ -19,6 +19,9 @@ type seriesScratch struct {
 	sorted []int64
 	ranks  []int64
 	order  []int
+	dates  []schemas.Date // a comparison's common periods, with the two values of each
+	num    []int64
+	den    []int64
 }
 
 // seriesData is the published values of the last segment of every series of one metric, grouped by

@@ -202,8 +202,9 @@ type senResult struct {
 // least two.
 func senSlope(dates []schemas.Date, y []float64, variance float64, scratch []float64) (senResult, []float64) {
 	n := len(dates)
-	// Room for the slopes and, behind them, for what middle keeps of them (about a tenth).
-	if room := n*(n-1)/2*9/8 + 2048; cap(scratch) < room {
+	// Room for the slopes and, behind them, for what orderStats keeps of them (the values between
+	// the interval's ends, a fifth at most where the bracket is used).
+	if room := n*(n-1)/2*5/4 + 2048; cap(scratch) < room {
 		scratch = make([]float64, 0, room)
 	}
 	slopes := scratch[:0]
@@ -213,101 +214,83 @@ func senSlope(dates []schemas.Date, y []float64, variance float64, scratch []flo
 		}
 	}
 	m := len(slopes)
-	rest := slopes[m:cap(slopes)]
-	var res senResult
-	lower, upper := middle(slopes, rest)
-	if m%2 == 1 {
-		res.Slope = upper
-	} else {
-		res.Slope = (lower + upper) / 2
-	}
 	c := zConfidence * math.Sqrt(variance)
 	lo := int(math.RoundToEven((float64(m)-c)/2)) - 1
 	hi := int(math.RoundToEven((float64(m) + c) / 2))
+	// The orders wanted: the middle one or two, and the interval's ends where they are slopes.
+	ks := [4]int{m / 2, max(0, m/2-1), min(max(lo, 0), m-1), min(max(hi, 0), m-1)}
+	var got [4]float64
+	orderStats(slopes, slopes[m:cap(slopes)], ks[:], got[:])
+	var res senResult
+	if m%2 == 1 {
+		res.Slope = got[0]
+	} else {
+		res.Slope = (got[1] + got[0]) / 2
+	}
 	if lo >= 0 && lo < m {
-		res.Lower = Some(orderStat(slopes, rest, lo))
+		res.Lower = Some(got[2])
 	}
 	if hi >= 0 && hi < m {
-		res.Upper = Some(orderStat(slopes, rest, hi))
+		res.Upper = Some(got[3])
 	}
 	return res, slopes
 }
 
-// orderStat returns the order statistic k (from 0) of a, which it may reorder, using scratch as
-// middle does: a sorted sample brackets the k-th value, and the selection runs on the few values
-// inside the bracket, or on all of a when the bracket misses.
-func orderStat(a, scratch []float64, k int) float64 {
+// orderStats sets out[i] to the order statistic ks[i] (from 0) of a, which it may reorder; scratch
+// is a buffer. Sen's slope needs four orders of up to 196,878 slopes (628 periods): selecting each
+// on all of them was most of the series statistics. So, as Floyd and Rivest do (CACM 18:165, 1975),
+// two values of a sorted sample bracket the orders wanted, one pass counts the values below the
+// bracket and keeps those inside (for the interval of Sen's slope, a few per cent of them), and a
+// sort of those few gives every order. The values are the order statistics whatever the sample:
+// when the bracket misses, or keeps more than scratch holds, or a is small, selections on all of a
+// fix the smallest and largest order, and a sort of what lies between gives the rest.
+func orderStats(a, scratch []float64, ks []int, out []float64) {
 	m := len(a)
 	const sampleSize = 1024
-	if m < 16*sampleSize {
-		return selectKth(a, k)
-	}
-	sample := scratch[:0]
-	for i := range sampleSize {
-		sample = append(sample, a[int(int64(i)*int64(m)/sampleSize)])
-	}
-	slices.Sort(sample)
-	at := k * sampleSize / m
-	lo, hi := sample[max(0, at-3*16)], sample[min(sampleSize-1, at+3*16)]
-	below := 0
-	inside := scratch[:0]
-	for _, v := range a {
-		if v < lo {
-			below++
-		} else if v <= hi {
-			inside = append(inside, v)
+	if m >= 16*sampleSize {
+		sample := scratch[:0]
+		for i := range sampleSize {
+			sample = append(sample, a[int(int64(i)*int64(m)/sampleSize)])
+		}
+		slices.Sort(sample)
+		kmin, kmax := slices.Min(ks), slices.Max(ks)
+		// A margin of about three standard deviations of the sample's rank of an order.
+		lo := sample[max(0, kmin*sampleSize/m-3*16)]
+		hi := sample[min(sampleSize-1, kmax*sampleSize/m+3*16)]
+		below := 0
+		inside := scratch[:0]
+		fits := true
+		for _, v := range a {
+			switch {
+			case v < lo:
+				below++
+			case v <= hi:
+				if len(inside) == cap(inside) {
+					fits = false
+				} else {
+					inside = append(inside, v)
+				}
+			}
+		}
+		if fits && below <= kmin && kmax < below+len(inside) {
+			slices.Sort(inside)
+			for i, k := range ks {
+				out[i] = inside[k-below]
+			}
+			return
 		}
 	}
-	if below <= k && k < below+len(inside) {
-		return selectKth(inside, k-below)
+	// Two selections fix the smallest and the largest order wanted, with every value between them
+	// in between; a sort of those (the interval's few per cent) gives the orders inside.
+	kmin, kmax := slices.Min(ks), slices.Max(ks)
+	selectKth(a, kmin)
+	if kmax > kmin {
+		selectKth(a[kmin+1:], kmax-kmin-1)
+		slices.Sort(a[kmin+1 : kmax])
 	}
-	return selectKth(a, k)
-}
-
-// middle returns the order statistics m/2-1 and m/2 (from 0) of the m values of a, the two middle
-// values when m is even (lower is meaningless when m is 1); a is reordered, scratch is a buffer.
-// A series of 628 periods has 196,878 slopes, and a selection over all of them was three quarters of
-// the series statistics. So, as Floyd and Rivest do (CACM 18:165, 1975), two values of a sorted
-// sample bracket the middle, one pass counts the values below the bracket and keeps those inside,
-// and selectKth runs on those few (628 random values: 2.8 to 1.0 ms per series). The values
-// returned are the order statistics whatever the sample: when the bracket misses, the selection
-// runs on all of a.
-func middle(a, scratch []float64) (lower, upper float64) {
-	m := len(a)
-	k := m / 2
-	const sampleSize = 1024
-	if m < 16*sampleSize {
-		upper = selectKth(a, k)
-		if k > 0 {
-			lower = slices.Max(a[:k])
-		}
-		return lower, upper
+	for i, k := range ks {
+		out[i] = a[k]
 	}
-	sample := scratch[:0]
-	for i := range sampleSize {
-		sample = append(sample, a[int(int64(i)*int64(m)/sampleSize)])
-	}
-	slices.Sort(sample)
-	// A margin of about three standard deviations of the sample's rank of the middle.
-	at := k * sampleSize / m
-	lo, hi := sample[max(0, at-3*16)], sample[min(sampleSize-1, at+3*16)]
-	below := 0
-	inside := scratch[:0]
-	for _, v := range a {
-		if v < lo {
-			below++
-		} else if v <= hi {
-			inside = append(inside, v)
-		}
-	}
-	if below <= k-1 && k < below+len(inside) {
-		upper = selectKth(inside, k-below)
-		lower = slices.Max(inside[:k-below])
-		return lower, upper
-	}
-	upper = selectKth(a, k)
-	lower = slices.Max(a[:k])
-	return lower, upper
 }
 
 // selectKth rearranges a so that a[k] is its k-th smallest value (from 0), everything before it no

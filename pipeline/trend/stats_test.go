@@ -457,9 +457,11 @@ func TestKendallSMatchesPairs(t *testing.T) {
 	}
 }
 
-// TestMiddleIsOrderStatistics checks middle against a full sort on arrays large enough for the
-// sampled bracket, with many ties, with values sorted (a sample that brackets badly) and at random.
-func TestMiddleIsOrderStatistics(t *testing.T) {
+// TestOrderStatsAgainstSort checks orderStats against a full sort on arrays large enough for the
+// sampled bracket, with many ties, with values sorted (a sample that brackets badly) and at random,
+// for the orders Sen's slope asks (the middle and the ends of an interval), far apart or close, and
+// with scratch too small to keep what the bracket holds.
+func TestOrderStatsAgainstSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for trial := range 60 {
 		m := 16*1024 + rng.IntN(100_000)
@@ -475,9 +477,18 @@ func TestMiddleIsOrderStatistics(t *testing.T) {
 			}
 		}
 		want := slices.Sorted(slices.Values(a))
-		lower, upper := middle(a, nil)
-		if lower != want[m/2-1] || upper != want[m/2] {
-			t.Fatalf("trial %d (m = %d): middle = %v, %v, want %v, %v", trial, m, lower, upper, want[m/2-1], want[m/2])
+		spread := rng.IntN(m / 2)
+		ks := []int{m / 2, m/2 - 1, max(0, m/2-spread), min(m-1, m/2+spread)}
+		room := m / 4
+		if trial%5 == 4 {
+			room = 100
+		}
+		got := make([]float64, len(ks))
+		orderStats(a, make([]float64, 0, room), ks, got)
+		for i, k := range ks {
+			if got[i] != want[k] {
+				t.Fatalf("trial %d (m = %d): order %d = %v, want %v", trial, m, k, got[i], want[k])
+			}
 		}
 	}
 }
