@@ -2,7 +2,9 @@
 // wrote it, and checks it against SPEC 5 and the folder's manifest.json: every Parquet file opens
 // without options, has the columns the contract names with the expected types, and has as many rows
 // as the manifest says. It also checks the rules a reader relies on: a suppressed cell has no value,
-// key columns are never null, rows are unique per key.
+// key columns are never null, rows are unique per key; and the honest-statistics rules of SPEC 5:
+// flags agree with suppression, no change, index or growth rate across a break, no trend label
+// below 5 periods, no growth rate over less than a year.
 //
 // Usage: node check.mjs REPORT_DIR
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -24,25 +26,34 @@ const expected = {
   'cells.parquet': {
     ...pick('period', 'metric', 'geo_level', 'geo', 'org_type'),
     geo_name: 'VARCHAR', value: 'BIGINT', status: 'VARCHAR',
+    obs_status: 'VARCHAR', conf_status: 'VARCHAR', break_reason: 'VARCHAR', source: 'VARCHAR',
   },
   'trends.parquet': {
     ...pick('period', 'metric', 'geo_level', 'geo', 'org_type'),
     prev_period: 'DATE', prev_value: 'BIGINT', abs_change: 'BIGINT', pct_change: 'DOUBLE',
     index_base100: 'DOUBLE', share_of_world: 'DOUBLE', rank: 'BIGINT',
+    obs_status: 'VARCHAR', conf_status: 'VARCHAR', break_reason: 'VARCHAR', source: 'VARCHAR',
   },
   'series.parquet': {
     ...pick('metric', 'geo_level', 'geo', 'org_type'),
     n_periods: 'BIGINT', first_period: 'DATE', last_period: 'DATE', first_value: 'BIGINT',
     last_value: 'BIGINT', cagr: 'DOUBLE', ols_slope_per_year: 'DOUBLE', sen_slope_per_year: 'DOUBLE',
-    mann_kendall_tau: 'DOUBLE', mann_kendall_p: 'DOUBLE',
+    mann_kendall_tau: 'DOUBLE', mann_kendall_p: 'DOUBLE', n_breaks: 'BIGINT', segment_start: 'DATE',
+    sen_slope_lower: 'DOUBLE', sen_slope_upper: 'DOUBLE', mann_kendall_s: 'BIGINT', p_method: 'VARCHAR',
+    trend: 'VARCHAR', obs_status: 'VARCHAR',
   },
   'summary.parquet': {
     ...pick('period', 'metric', 'geo_level', 'org_type'),
     units: 'BIGINT', suppressed_units: 'BIGINT', mean: 'DOUBLE', median: 'DOUBLE', p90: 'DOUBLE',
-    stddev: 'DOUBLE', top5_share: 'DOUBLE',
+    stddev: 'DOUBLE', top5_share: 'DOUBLE', total: 'BIGINT',
+  },
+  'comparisons.parquet': {
+    ...pick('metric', 'geo_level', 'geo', 'org_type'), other_geo: 'VARCHAR',
+    relation: 'VARCHAR', segment_start: 'DATE', n_periods: 'BIGINT', mann_kendall_s: 'BIGINT',
+    mann_kendall_p: 'DOUBLE', log_ratio_slope_per_year: 'DOUBLE', trend: 'VARCHAR',
   },
 };
-const keyCount = { 'cells.parquet': 5, 'trends.parquet': 5, 'series.parquet': 4, 'summary.parquet': 4 };
+const keyCount = { 'cells.parquet': 5, 'trends.parquet': 5, 'series.parquet': 4, 'summary.parquet': 4, 'comparisons.parquet': 5 };
 
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 const rowsOf = Object.fromEntries(manifest.outputs.map((o) => [o.file, o.rows]));
@@ -87,6 +98,22 @@ const [{ s }] = await all(`SELECT count(*)::BIGINT AS s FROM ${cells} WHERE stat
 if (Number(s) !== manifest.protection.suppressed) {
   fail(`cells.parquet: ${s} suppressed cells, manifest says ${manifest.protection.suppressed}`);
 }
+const src = (file) => `read_parquet(${quote(join(dir, file))})`;
+const count = async (what, sql) => {
+  const [{ n }] = await all(`SELECT count(*)::BIGINT AS n FROM ${sql}`);
+  if (Number(n) > 0) fail(`${what}: ${n} rows`);
+};
+await count('cells.parquet: conf_status disagrees with status',
+  `${cells} WHERE (conf_status = 'C') <> (status = 'suppressed') OR obs_status NOT IN ('A', 'B', 'E', 'P')
+   OR (obs_status = 'B') <> (break_reason IS NOT NULL)`);
+await count('trends.parquet: a change or index across a break',
+  `${src('trends.parquet')} WHERE obs_status = 'B' AND (abs_change IS NOT NULL OR pct_change IS NOT NULL OR index_base100 IS NOT NULL)`);
+await count('series.parquet: a trend label below 5 published periods',
+  `${src('series.parquet')} WHERE n_periods < 5 AND trend <> 'too few periods'`);
+await count('series.parquet: a growth rate over less than a year',
+  `${src('series.parquet')} WHERE cagr IS NOT NULL AND last_period < first_period + INTERVAL 1 YEAR`);
+await count('series.parquet: "stable" or an unknown label',
+  `${src('series.parquet')} WHERE trend NOT IN ('rising', 'falling', 'no significant trend', 'too few periods')`);
 const forbidden = ['contributors', 'largest', 'second_largest'];
 for (const file of Object.keys(expected)) {
   const described = await all(`DESCRIBE SELECT * FROM read_parquet(${quote(join(dir, file))})`);

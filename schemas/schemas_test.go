@@ -182,15 +182,73 @@ func TestOutputsKeyColumnsFirst(t *testing.T) {
 			want = keys[1:]
 		case "summary.parquet":
 			want = []string{ColPeriod, ColMetric, ColGeoLevel, ColOrgType}
+		case "comparisons.parquet":
+			// The shared keys of the first series, then the area it is compared with.
+			want = []string{ColMetric, ColGeoLevel, ColGeo, ColOrgType, ColOtherGeo}
 		}
 		got := tbl.Names()[:len(want)]
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("%s key columns = %v, want %v (SPEC 5)", tbl.File, got, want)
+		}
+		if keys := tbl.KeyColumns(); strings.Join(keys, ",") != strings.Join(want, ",") {
+			t.Errorf("%s KeyColumns = %v, want %v", tbl.File, keys, want)
 		}
 		for _, c := range tbl.Columns {
 			if c.Description == "" {
 				t.Errorf("%s.%s has no description", tbl.File, c.Name)
 			}
 		}
+	}
+}
+
+// TestCodeLists checks the embedded SDMX code lists and break reasons: the codes the files carry,
+// each with a label and a description, and the code of every combination of flags.
+func TestCodeLists(t *testing.T) {
+	for _, l := range []struct {
+		name  string
+		read  func() ([]Code, error)
+		codes string
+	}{
+		{"obs_status", ObsStatusCodes, "A B E P"},
+		{"conf_status", ConfStatusCodes, "F C"},
+		{"break_reasons", BreakReasonCodes, "declared source coverage"},
+	} {
+		codes, err := l.read()
+		if err != nil {
+			t.Fatalf("%s: %v", l.name, err)
+		}
+		var got []string
+		for _, c := range codes {
+			got = append(got, c.Code)
+			if c.Label == "" || c.Description == "" {
+				t.Errorf("%s: code %s has no label or description", l.name, c.Code)
+			}
+		}
+		if strings.Join(got, " ") != l.codes {
+			t.Errorf("%s: codes %v, want %s", l.name, got, l.codes)
+		}
+	}
+	tests := []struct {
+		flags  ObsFlags
+		code   string
+		reason string
+	}{
+		{0, "A", ""},
+		{ObsProvisional, "P", ""},
+		{ObsEstimated | ObsProvisional, "E", ""},
+		{ObsBreak | BreakDeclared | ObsEstimated, "B", "declared"},
+		{ObsBreak | BreakCoverage | BreakSource, "B", "source,coverage"},
+		{ObsBreak, "B", ""},
+	}
+	for _, tt := range tests {
+		if got := tt.flags.Code(); got != tt.code {
+			t.Errorf("%b: code %s, want %s", tt.flags, got, tt.code)
+		}
+		if got := tt.flags.BreakReason(); got != tt.reason {
+			t.Errorf("%b: break reason %q, want %q", tt.flags, got, tt.reason)
+		}
+	}
+	if ConfStatus(true) != "C" || ConfStatus(false) != "F" {
+		t.Error("ConfStatus")
 	}
 }

@@ -17,6 +17,14 @@ type Config struct {
 	// vocabulary's (SPEC 3.3, 6), e.g. its sources' stock-flow identity
 	// "exposed_systems = prev(exposed_systems) + new_systems - offline_systems".
 	Relations []string `mapstructure:"relations"`
+	// Breaks are the declared breaks in series (SPEC 6): the cells they name are obs_status B.
+	Breaks []Break `mapstructure:"breaks"`
+	// Estimates name the inputs, or parts of them, that are estimates or illustrative allocations
+	// (SPEC 6): their cells are obs_status E.
+	Estimates []Estimate `mapstructure:"estimates"`
+	// Comparisons are pairs of countries whose trends the build compares besides the ones it always
+	// compares (comparisons.parquet). This key is the project's documented extension of SPEC 6.
+	Comparisons [][]string `mapstructure:"comparisons"`
 	// Caveats are sentences the report must carry about the figures (e.g. which numbers are an
 	// illustrative allocation). This key is the project's documented extension of SPEC 6.
 	Caveats []string `mapstructure:"caveats"`
@@ -60,6 +68,25 @@ type PeriodRange struct {
 type Input struct {
 	File   string `mapstructure:"file"`
 	Source string `mapstructure:"source"`
+}
+
+// Break is a declared break in series: at Period, the cells of Countries (every country when empty)
+// and Metrics (every metric when empty) are not comparable with their previous period, e.g. because
+// a source changed what it counts.
+type Break struct {
+	Period    string   `mapstructure:"period" json:"period"`
+	Countries []string `mapstructure:"countries" json:"countries"`
+	Metrics   []string `mapstructure:"metrics" json:"metrics"`
+	Reason    string   `mapstructure:"reason" json:"reason"`
+}
+
+// Estimate marks the cells of an input that are estimates or illustrative allocations rather than
+// measurements: every cell of File, or those of Countries and Metrics when given.
+type Estimate struct {
+	File      string   `mapstructure:"file" json:"file"`
+	Countries []string `mapstructure:"countries" json:"countries"`
+	Metrics   []string `mapstructure:"metrics" json:"metrics"`
+	Reason    string   `mapstructure:"reason" json:"reason"`
 }
 
 // Protection holds the parameters of the disclosure rules (SPEC 4).

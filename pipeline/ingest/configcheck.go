@@ -36,6 +36,18 @@ func (c *configCheck) errAt(p string, kind error, format string, args ...any) {
 	c.errs.add(&Error{File: ConfigFile, Line: at.line, Column: at.column, Field: p, Err: err})
 }
 
+// errMissing reports a required key p that is missing from its mapping at parent, placed at the
+// mapping when p has no position of its own.
+func (c *configCheck) errMissing(p, parent string, kind error, format string, args ...any) {
+	if _, ok := c.pos[p]; !ok {
+		if at, ok := c.pos[parent]; ok {
+			c.errs.add(&Error{File: ConfigFile, Line: at.line, Column: at.column, Field: p, Err: fail(kind, format, args...)})
+			return
+		}
+	}
+	c.errAt(p, kind, format, args...)
+}
+
 func (c *configCheck) check() *loadedConfig {
 	cfg := c.cfg
 	base, err := schemas.Default()
@@ -56,6 +68,9 @@ func (c *configCheck) check() *loadedConfig {
 	c.checkInputs()
 	c.checkDataFolder()
 	c.checkProtection(vocab)
+	c.checkBreaks(vocab)
+	c.checkEstimates(vocab)
+	c.checkComparisons(vocab)
 	c.checkLimits()
 	for i, caveat := range cfg.Caveats {
 		if strings.TrimSpace(caveat) == "" {
@@ -414,6 +429,91 @@ func (c *configCheck) checkProtection(vocab *schemas.Vocabulary) {
 			c.errAt(p, ErrConfig, "must be at least 0, got %d", n)
 		}
 	}
+}
+
+// checkBreaks checks the declared breaks: a date, known countries and metrics, and a reason (the
+// report prints it beside every figure it stops).
+func (c *configCheck) checkBreaks(vocab *schemas.Vocabulary) {
+	for i, b := range c.cfg.Breaks {
+		p := fmt.Sprintf("breaks[%d]", i)
+		if b.Period == "" {
+			c.errMissing(p+".period", p, ErrConfig, "a break needs the period at which the series break")
+		} else if _, err := schemas.ParseDate(b.Period); err != nil {
+			c.errAt(p+".period", ErrDate, "%s is not a date of the form YYYY-MM-DD", quote(b.Period))
+		}
+		c.checkParts(p, b.Countries, b.Metrics, vocab)
+		if strings.TrimSpace(b.Reason) == "" {
+			c.errMissing(p+".reason", p, ErrConfig, "a break needs a reason (what changed)")
+		}
+	}
+}
+
+// checkEstimates checks the declared estimates: each names an input of the dataset, known countries
+// and metrics, and a reason.
+func (c *configCheck) checkEstimates(vocab *schemas.Vocabulary) {
+	inputs := map[string]bool{}
+	for _, in := range c.cfg.Inputs {
+		inputs[in.File] = true
+	}
+	for i := range c.cfg.Estimates {
+		e := &c.cfg.Estimates[i]
+		p := fmt.Sprintf("estimates[%d]", i)
+		switch rel, err := cleanRelPath(e.File); {
+		case e.File == "":
+			c.errMissing(p+".file", p, ErrConfig, "an estimate needs the input file it marks")
+		case err != nil:
+			c.errAt(p+".file", ErrUnsafePath, "%v", err)
+		case !inputs[rel]:
+			c.errAt(p+".file", ErrConfig, "%s is not an input of the dataset (inputs: %s)", rel, strings.Join(inputFiles(c.cfg.Inputs), ", "))
+		default:
+			e.File = rel
+		}
+		c.checkParts(p, e.Countries, e.Metrics, vocab)
+		if strings.TrimSpace(e.Reason) == "" {
+			c.errMissing(p+".reason", p, ErrConfig, "an estimate needs a reason (how the figures were made)")
+		}
+	}
+}
+
+// checkParts checks the countries and metrics that restrict a break or an estimate.
+func (c *configCheck) checkParts(p string, countries, metrics []string, vocab *schemas.Vocabulary) {
+	for j, code := range countries {
+		if _, ok := vocab.Geo.CountryByCode(code); !ok {
+			c.errAt(fmt.Sprintf("%s.countries[%d]", p, j), ErrVocabulary, "%s", countryMessage(code))
+		}
+	}
+	for j, code := range metrics {
+		if _, ok := vocab.MetricByCode(code); !ok {
+			c.errAt(fmt.Sprintf("%s.metrics[%d]", p, j), ErrVocabulary, "%s", metricMessage(vocab, code))
+		}
+	}
+}
+
+// checkComparisons checks the declared comparisons: each is two different countries.
+func (c *configCheck) checkComparisons(vocab *schemas.Vocabulary) {
+	for i, pair := range c.cfg.Comparisons {
+		p := fmt.Sprintf("comparisons[%d]", i)
+		if len(pair) != 2 {
+			c.errAt(p, ErrConfig, "a comparison is a list of two countries, got %d", len(pair))
+			continue
+		}
+		for j, code := range pair {
+			if _, ok := vocab.Geo.CountryByCode(code); !ok {
+				c.errAt(fmt.Sprintf("%s[%d]", p, j), ErrVocabulary, "%s", countryMessage(code))
+			}
+		}
+		if pair[0] == pair[1] {
+			c.errAt(p+"[1]", ErrConfig, "a country is compared with another, not with itself (%s)", quote(pair[0]))
+		}
+	}
+}
+
+func inputFiles(inputs []Input) []string {
+	files := make([]string, len(inputs))
+	for i, in := range inputs {
+		files[i] = in.File
+	}
+	return files
 }
 
 // checkLimits checks that every limit is positive and that a row number within the limit can be

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -236,6 +237,9 @@ func FuzzConfig(f *testing.F) {
 	f.Add([]byte("a: &a [x, x]\nb: [*a, *a]\n"))
 	f.Add([]byte("protection: {min_contributors: 0, interval: .nan, p_percent: 1e400, min_value: {x: -1}}\n"))
 	f.Add([]byte("id: x\nid: y\n---\nz: 1\n"))
+	f.Add([]byte(validYAML + "breaks:\n  - {period: 2019-03-01, countries: [DE], metrics: [exposed_systems], reason: new}\n" +
+		"estimates:\n  - {file: data/a.csv, countries: [FR], reason: allocated}\ncomparisons:\n  - [DE, FR]\n"))
+	f.Add([]byte(validYAML + "breaks: [{period: 2019-02-30}, {reason: \"\"}]\nestimates: [{file: ../x.csv}]\ncomparisons: [[DE], [DE, DE, FR], [UK, DE]]\n"))
 	f.Add([]byte("\"a\\nexposure: forged\": 1\nprotection: {\"\\rx\": 2}\n"))
 	dir := f.TempDir()
 	writePublicKey(f, filepath.Join(dir, "keys/alpha.pub"), keyFor(f, "alpha").pub)
@@ -269,6 +273,21 @@ func FuzzConfig(f *testing.F) {
 			t.Fatal("accepted a dataset without sources or inputs")
 		case p.MinContributors < 1 || !(p.Interval > 0 && p.Interval < 1) || !(p.PPercent >= 0 && p.PPercent < 100):
 			t.Fatalf("accepted protection %+v", p)
+		}
+		for _, b := range cfg.Breaks {
+			if _, err := schemas.ParseDate(b.Period); err != nil || strings.TrimSpace(b.Reason) == "" {
+				t.Fatalf("accepted break %+v", b)
+			}
+		}
+		for _, e := range cfg.Estimates {
+			if !slices.ContainsFunc(cfg.Inputs, func(in Input) bool { return in.File == e.File }) || strings.TrimSpace(e.Reason) == "" {
+				t.Fatalf("accepted estimate %+v", e)
+			}
+		}
+		for _, pair := range cfg.Comparisons {
+			if len(pair) != 2 || pair[0] == pair[1] {
+				t.Fatalf("accepted comparison %v", pair)
+			}
 		}
 		for code, n := range p.MinValue {
 			if _, ok := lc.vocab.MetricByCode(code); !ok || n < 0 {

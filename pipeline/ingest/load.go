@@ -18,7 +18,8 @@ import (
 // dataset.yaml's order. An input's minisign signature is verified against its source's key before
 // any of its rows is read, and a file whose signature fails is not read at all; every row of every
 // trusted file is then validated (SPEC 3.1) and checked against its source's scope (SPEC 3.2), and
-// cells submitted twice anywhere in the dataset are found. Load returns a complete Dataset, or nil
+// cells submitted twice anywhere in the dataset are found. Every leaf gets its observation flags
+// (flags.go): declared breaks and estimates, and a break wherever its source changes. Load returns a complete Dataset, or nil
 // and an ErrorList of every problem found (up to opts.MaxErrors), or the context's error.
 func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	opts = opts.withDefaults()
@@ -59,6 +60,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 		return &Error{File: ir.file, Line: int(at.at()), Column: ir.fileCol[colPeriod] + 1, Err: err}
 	}
 	tables, places := b.finish(lc.vocab, dupError, errs)
+	markFlags(lc, tables, errs)
 	if errs.count() == 0 {
 		checkRelations(lc.vocab, lc.relations, tables, places, readers, errs)
 	}

@@ -86,6 +86,7 @@ var safeName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 // dataset's metrics, the sources' public keys and the open dataset folder.
 type loadedConfig struct {
 	cfg       *Config
+	pos       map[string]position // where each key path's value stands in dataset.yaml
 	vocab     *schemas.Vocabulary
 	relations []schemas.Relation            // the vocabulary's, then the dataset's
 	keys      map[string]minisign.PublicKey // by source id
@@ -186,6 +187,7 @@ func checkConfig(root *os.Root, data []byte, opts Options) (*loadedConfig, error
 		return nil, ErrorList{&Error{File: ConfigFile, Err: fail(ErrConfig, "%s", err)}}
 	}
 	lc.root = root
+	lc.pos = pos
 	return lc, nil
 }
 
@@ -445,11 +447,17 @@ func configDigest(cfg *Config) (string, error) {
 		Metrics         []schemas.Metric `json:"metrics"` // in order: it is the report's order
 		Caveats         []string         `json:"caveats"` // in order: it is the report's order
 		Relations       []string         `json:"relations,omitempty"`
+		// In order too (the report lists them so); left out when empty, so that the digest of a
+		// dataset that declares none is what it was before the keys existed.
+		Breaks      []Break    `json:"breaks,omitempty"`
+		Estimates   []Estimate `json:"estimates,omitempty"`
+		Comparisons [][]string `json:"comparisons,omitempty"`
 	}{
 		ID: cfg.ID, Title: cfg.Title, Licence: cfg.Licence,
 		MinContributors: cfg.Protection.MinContributors, MinValue: cfg.Protection.MinValue,
 		PPercent: cfg.Protection.PPercent, Interval: cfg.Protection.Interval,
 		Metrics: cfg.Metrics, Caveats: cfg.Caveats, Relations: cfg.Relations,
+		Breaks: cfg.Breaks, Estimates: cfg.Estimates, Comparisons: cfg.Comparisons,
 	}
 	for _, s := range cfg.Sources {
 		sc := scope{Countries: slices.Sorted(slices.Values(s.Scope.Countries)), Metrics: slices.Sorted(slices.Values(s.Scope.Metrics)),

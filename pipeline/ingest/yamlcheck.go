@@ -50,8 +50,8 @@ var (
 	specStrings = &keySpec{kind: kindStrings}
 )
 
-// configSpec is the shape of dataset.yaml: SPEC 6 plus the documented `caveats` and `limits`
-// extensions.
+// configSpec is the shape of dataset.yaml: SPEC 6 plus the documented `caveats`, `comparisons` and
+// `limits` extensions.
 var configSpec = object(map[string]*keySpec{
 	"id":      specString,
 	"title":   specString,
@@ -77,6 +77,13 @@ var configSpec = object(map[string]*keySpec{
 	"caveats":   specStrings,
 	"ignore":    specStrings,
 	"relations": specStrings,
+	"breaks": listOf(object(map[string]*keySpec{
+		"period": specDate, "countries": specStrings, "metrics": specStrings, "reason": specString,
+	})),
+	"estimates": listOf(object(map[string]*keySpec{
+		"file": specString, "countries": specStrings, "metrics": specStrings, "reason": specString,
+	})),
+	"comparisons": listOf(specStrings),
 	"limits": object(map[string]*keySpec{
 		"max_file_bytes":      specInt,
 		"max_rows_per_file":   specInt,

@@ -63,10 +63,10 @@ func TestCellFacts(t *testing.T) {
 		{"a leaf keeps its own flags", 1, CellKey{geo("FR"), orgID(t, v, "hospital")}, schemas.ObsEstimated, alpha},
 		{"a country's total takes its leaves' flags", 1, CellKey{geo("FR"), schemas.OrgAll}, schemas.ObsEstimated, alpha},
 		{"unchanged coverage and no flagged leaf", 1, CellKey{geo("DE"), schemas.OrgAll}, 0, zeta},
-		{"a country added below the world", 1, CellKey{0, schemas.OrgAll}, schemas.ObsBreak | schemas.ObsEstimated, alpha | zeta},
-		{"a country added below Europe", 1, CellKey{europe, orgID(t, v, "hospital")}, schemas.ObsBreak | schemas.ObsEstimated, alpha | zeta},
+		{"a country added below the world", 1, CellKey{0, schemas.OrgAll}, schemas.ObsBreak | schemas.BreakCoverage | schemas.ObsEstimated, alpha | zeta},
+		{"a country added below Europe", 1, CellKey{europe, orgID(t, v, "hospital")}, schemas.ObsBreak | schemas.BreakCoverage | schemas.ObsEstimated, alpha | zeta},
 		{"Western Europe did not change", 1, CellKey{western, orgID(t, v, "clinic")}, 0, zeta},
-		{"a country dropped below Europe", 2, CellKey{europe, schemas.OrgAll}, schemas.ObsBreak, alpha | zeta},
+		{"a country dropped below Europe", 2, CellKey{europe, schemas.OrgAll}, schemas.ObsBreak | schemas.BreakCoverage, alpha | zeta},
 		{"a declared break reaches the totals", 2, CellKey{western, orgID(t, v, "clinic")}, schemas.ObsBreak, zeta},
 	}
 	for _, tc := range tests {

@@ -301,7 +301,7 @@ func (b *builder) makeProblem(t *ingest.Table, coverage []bool) (*problem, error
 		}
 		c := cell{key: k, flags: a.flags, sources: a.sources, value: a.value, contributors: a.contributors, largest: ingest.Unknown, second: ingest.Unknown}
 		if coverage != nil && coverage[i] {
-			c.flags |= schemas.ObsBreak
+			c.flags |= schemas.ObsBreak | schemas.BreakCoverage
 		}
 		if !a.dominanceMissing && a.value > 0 {
 			c.largest, c.second = a.top1, a.top2

@@ -119,6 +119,9 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 			Parameters:   ds.Config.Protection,
 			Caveats:      append([]string(nil), ds.Config.Caveats...),
 			Relations:    slices.Clone(ds.Relations),
+			Breaks:       append([]ingest.Break(nil), ds.Config.Breaks...),
+			Estimates:    append([]ingest.Estimate(nil), ds.Config.Estimates...),
+			Comparisons:  append([][]string(nil), ds.Config.Comparisons...),
 		},
 		Tables: out,
 	}

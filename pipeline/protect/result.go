@@ -29,7 +29,10 @@ type Provenance struct {
 	// Relations are the relations between metrics in force, which the protection held against
 	// (the vocabulary's, then the dataset's): the report states them, since an outsider's audit
 	// uses them.
-	Relations []schemas.Relation
+	Relations   []schemas.Relation
+	Breaks      []ingest.Break    // the breaks in series dataset.yaml declares, in its order
+	Estimates   []ingest.Estimate // the inputs or parts dataset.yaml marks as estimates, in its order
+	Comparisons [][]string        // the pairs of countries dataset.yaml asks to compare, in its order
 }
 
 // Summary counts what the protection did, without saying which cells were primary or secondary.

@@ -47,6 +47,24 @@ var fixtureSuppressed = []struct{ geo, org, period string }{
 
 var fixturePeriods = []string{"2019-01-01", "2019-02-01", "2019-03-01", "2019-04-01", "2019-05-01", "2019-06-01"}
 
+// fixtureFacts are the flags and source of a leaf of the fixture in period i, as ingest sets them:
+// the United States declare a break in April, Germany changes source (greenbone to tum) in June,
+// Japan's figures are estimates, Taiwan's come from tum.
+func fixtureFacts(country string, i int) (schemas.ObsFlags, protect.SourceSet) {
+	const greenbone, tum = protect.SourceSet(1), protect.SourceSet(2)
+	switch {
+	case country == "US" && i == 3:
+		return schemas.ObsBreak | schemas.BreakDeclared, greenbone
+	case country == "DE" && i == 5:
+		return schemas.ObsBreak | schemas.BreakSource, tum
+	case country == "JP":
+		return schemas.ObsEstimated, greenbone
+	case country == "TW":
+		return 0, tum
+	}
+	return 0, greenbone
+}
+
 // fixture builds a protected result of six periods and two metrics, with every total along both
 // hierarchies, some cells suppressed, and provenance with a caveat that needs escaping.
 func fixture(t testing.TB) *protect.Result {
@@ -81,6 +99,9 @@ func fixtureMissingLast(t testing.TB, absent string) *protect.Result {
 			"Counts of affected_patients are an illustrative allocation, not a measurement.",
 			"Scans miss systems behind firewalls; counts are *lower bounds* <b>only</b>.",
 		},
+		Breaks:      []ingest.Break{{Period: "2019-04-01", Countries: []string{"US"}, Reason: "the scanner counts *virtual hosts* from April"}},
+		Estimates:   []ingest.Estimate{{File: "data/greenbone-2019.csv", Countries: []string{"JP"}, Reason: "Japan's figures are modelled"}},
+		Comparisons: [][]string{{"US", "DE"}},
 	}
 	suppressed := func(geo schemas.GeoID, org schemas.OrgID, period string) bool {
 		for _, s := range fixtureSuppressed {
@@ -108,6 +129,8 @@ func fixtureMissingLast(t testing.TB, absent string) *protect.Result {
 				org schemas.OrgID
 			}
 			sums := map[key]int64{}
+			flags := map[key]schemas.ObsFlags{}
+			sources := map[key]protect.SourceSet{}
 			for _, l := range fixtureLeaves {
 				if l.country == absent && i == len(fixturePeriods)-1 {
 					continue
@@ -118,18 +141,40 @@ func fixtureMissingLast(t testing.TB, absent string) *protect.Result {
 					t.Fatalf("fixture leaf %v", l)
 				}
 				value := (l.base + int64(i)*l.growth) * int64(1+9*m)
+				f, src := fixtureFacts(l.country, i)
 				for _, g := range append([]schemas.GeoID{geo}, ancestors(v, geo)...) {
-					sums[key{g, org}] += value
-					sums[key{g, schemas.OrgAll}] += value
+					for _, o := range []schemas.OrgID{org, schemas.OrgAll} {
+						sums[key{g, o}] += value
+						flags[key{g, o}] |= f
+						sources[key{g, o}] |= src
+					}
+				}
+			}
+			if absent != "" && i == len(fixturePeriods)-1 {
+				// The totals above the absent country add up fewer cells than before: protect flags
+				// them as breaks of coverage.
+				for _, l := range fixtureLeaves {
+					if l.country != absent {
+						continue
+					}
+					geo, _ := v.Geo.CountryByCode(l.country)
+					org, _ := v.OrgByCode(l.org)
+					for _, g := range ancestors(v, geo) {
+						for _, o := range []schemas.OrgID{org, schemas.OrgAll} {
+							if _, ok := sums[key{g, o}]; ok {
+								flags[key{g, o}] |= schemas.ObsBreak | schemas.BreakCoverage
+							}
+						}
+					}
 				}
 			}
 			table := &protect.Table{Period: date, Metric: metric}
 			for k, value := range sums {
+				c := protect.PublishedCell(k.geo, k.org, value)
 				if suppressed(k.geo, k.org, period) {
-					table.Cells = append(table.Cells, protect.SuppressedCell(k.geo, k.org))
-				} else {
-					table.Cells = append(table.Cells, protect.PublishedCell(k.geo, k.org, value))
+					c = protect.SuppressedCell(k.geo, k.org)
 				}
+				table.Cells = append(table.Cells, c.WithFacts(flags[k], sources[k]))
 			}
 			slices.SortFunc(table.Cells, cmpCell)
 			p.Tables = append(p.Tables, table)

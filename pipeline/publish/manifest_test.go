@@ -52,7 +52,7 @@ func TestManifestRoundTrip(t *testing.T) {
 	wantNames := []string{"cells.parquet",
 		"charts/affected_patients-latest.svg", "charts/affected_patients-over-time.svg", "charts/affected_patients-top-movers.svg",
 		"charts/exposed_systems-latest.svg", "charts/exposed_systems-over-time.svg", "charts/exposed_systems-top-movers.svg",
-		"datapackage.json", "report.md", "series.parquet", "summary.parquet", "trends.parquet"}
+		"comparisons.parquet", "datapackage.json", "report.md", "series.parquet", "summary.parquet", "trends.parquet"}
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Errorf("outputs %v, want %v (sorted, without the manifest)", names, wantNames)
 	}

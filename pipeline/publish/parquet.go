@@ -258,6 +258,14 @@ func appendFloat(b *array.Float64Builder, v trend.Null[float64]) {
 	}
 }
 
+func appendString(b *array.StringBuilder, v trend.Null[string]) {
+	if v.Valid {
+		b.Append(v.V)
+	} else {
+		b.AppendNull()
+	}
+}
+
 func appendDate(b *array.Date32Builder, v trend.Null[schemas.Date]) {
 	if v.Valid {
 		b.Append(dateOf(v.V))

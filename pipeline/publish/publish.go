@@ -132,17 +132,17 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 		}
 		return nil
 	}
-	// trends.parquet, streamed from the trend stage, is half of the Parquet work; the other three
+	// trends.parquet, streamed from the trend stage, is half of the Parquet work; the other four
 	// files are written beside it, so that a second core shortens the stage by the time of cells.parquet
 	// (1,000,000 rows: 1.4 of 3.4 s of CPU). Each file is written by one goroutine from data that no
 	// one changes, so its bytes do not depend on the scheduling.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var others [3]OutputInfo
+	var others [4]OutputInfo
 	othersErr := make(chan error, 1)
 	go func() {
 		var err error
-		for i, write := range []func(context.Context, string, *trend.Result) (OutputInfo, error){writeCellsOf, writeSeries, writeSummary} {
+		for i, write := range []func(context.Context, string, *trend.Result) (OutputInfo, error){writeCellsOf, writeSeries, writeSummary, writeComparisons} {
 			if others[i], err = write(ctx, dir, r); err != nil {
 				cancel() // the build has failed: trends.parquet need not be finished
 				break
@@ -162,7 +162,7 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 	if err := <-othersErr; err != nil {
 		return nil, err
 	}
-	for _, info := range append(others[:1:1], trendsInfo, others[1], others[2]) {
+	for _, info := range append(others[:1:1], trendsInfo, others[1], others[2], others[3]) {
 		if err := done(info, nil); err != nil {
 			return nil, err
 		}

@@ -83,6 +83,7 @@ func ReadCells(dir string) (*schemas.Vocabulary, []*protect.Table, error) {
 // cellColumns are the leaf column indexes of the columns ReadCells needs.
 type cellColumns struct {
 	period, metric, level, geo, org, value, status int
+	obsStatus, breakReason                         int // -1 in a report from before the flags
 }
 
 // lookupCellColumns finds the columns by name and checks their physical and logical types and
@@ -123,6 +124,18 @@ func lookupCellColumns(file string, schema *parquet.Schema) (cellColumns, error)
 			continue
 		}
 		*col.index = idx
+	}
+	c.obsStatus, c.breakReason = -1, -1
+	if _, ok := schema.Lookup(schemas.ColObsStatus); ok {
+		idx, err := find(schemas.ColObsStatus, parquet.ByteArray, false)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.obsStatus = idx
+		if idx, err = find(schemas.ColBreakReason, parquet.ByteArray, true); err != nil {
+			errs = append(errs, err)
+		}
+		c.breakReason = idx
 	}
 	if len(errs) > 0 {
 		return c, errors.Join(errs...)
@@ -276,9 +289,18 @@ func parseCellRow(row parquet.Row, cols cellColumns, vocab *schemas.Vocabulary, 
 	var values [7]parquet.Value
 	var present [7]bool
 	slots := map[int]int{cols.period: 0, cols.metric: 1, cols.level: 2, cols.geo: 3, cols.org: 4, cols.value: 5, cols.status: 6}
+	var obs, reason parquet.Value
 	for _, v := range row {
 		if slot, ok := slots[v.Column()]; ok {
 			values[slot], present[slot] = v, true
+		}
+		if cols.obsStatus >= 0 {
+			switch v.Column() {
+			case cols.obsStatus:
+				obs = v
+			case cols.breakReason:
+				reason = v
+			}
 		}
 	}
 	names := [7]string{schemas.ColPeriod, schemas.ColMetric, schemas.ColGeoLevel, schemas.ColGeo, schemas.ColOrgType, schemas.ColValue, schemas.ColStatus}
@@ -335,6 +357,29 @@ func parseCellRow(row parquet.Row, cols cellColumns, vocab *schemas.Vocabulary, 
 	default:
 		fail(schemas.ColStatus, "%q is neither %s nor %s", status, schemas.StatusPublished, schemas.StatusSuppressed)
 		ok = false
+	}
+	if cols.obsStatus >= 0 {
+		// The flags say where the relations between metrics with a previous period are not in
+		// force (at breaks), which the audit needs.
+		var flags schemas.ObsFlags
+		switch code := string(obs.ByteArray()); code {
+		case schemas.ObsCodeBreak:
+			causes, known := schemas.ParseBreakReason(string(reason.ByteArray()))
+			if reason.IsNull() || !known {
+				fail(schemas.ColBreakReason, "%q is not a list of break causes (declared, source, coverage)", reason.ByteArray())
+				ok = false
+			}
+			flags = schemas.ObsBreak | causes
+		case schemas.ObsCodeEstimated:
+			flags = schemas.ObsEstimated
+		case schemas.ObsCodeProvisional:
+			flags = schemas.ObsProvisional
+		case schemas.ObsCodeNormal:
+		default:
+			fail(schemas.ColObsStatus, "%q is not an SDMX OBS_STATUS code the report uses (A, B, E, P)", code)
+			ok = false
+		}
+		cell = cell.WithFacts(flags, 0)
 	}
 	return key, cell, ok
 }

@@ -3,10 +3,13 @@ package publish
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/exposure-research/exposure/pipeline/ingest"
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/pipeline/publish/chart"
 	"github.com/exposure-research/exposure/pipeline/trend"
@@ -37,9 +40,15 @@ type reportFacts struct {
 	headline []*trend.TrendRow
 	// movers are the country, all-types trend rows of each metric's latest period with a published change.
 	movers [][]trend.TrendRow
-	// trendLabel is the series trend of the total over organization types, by metric and area.
-	trendLabel map[seriesKey]string
-	periods    []schemas.Date // the periods of the dataset, ascending
+	// breaks are the country, all-types trend rows of each metric's latest period that break.
+	breaks [][]trend.TrendRow
+	// series is the series of the total over organization types, by metric and area.
+	series  map[seriesKey]*trend.SeriesRow
+	periods []schemas.Date // the periods of the dataset, ascending
+	// tables are the protected tables by period and metric.
+	tables map[periodMetric]*protect.Table
+	// sourceIDs are the ids of Provenance.Sources, the bits of a protect.SourceSet.
+	sourceIDs []string
 	// charts are the report's figures, by metric and kind; set before the report is rendered.
 	charts map[chartKey]chart.File
 }
@@ -74,28 +83,39 @@ type seriesKey struct {
 	geo    schemas.GeoID
 }
 
+type periodMetric struct {
+	period schemas.Date
+	metric schemas.MetricID
+}
+
 func newReportFacts(r *trend.Result) *reportFacts {
 	v := r.Protected.Vocab
 	f := &reportFacts{
-		r:          r,
-		vocab:      v,
-		latest:     make([]*protect.Table, v.NumMetrics()),
-		previous:   make([]*protect.Table, v.NumMetrics()),
-		headline:   make([]*trend.TrendRow, v.NumMetrics()),
-		movers:     make([][]trend.TrendRow, v.NumMetrics()),
-		trendLabel: map[seriesKey]string{},
+		r:        r,
+		vocab:    v,
+		latest:   make([]*protect.Table, v.NumMetrics()),
+		previous: make([]*protect.Table, v.NumMetrics()),
+		headline: make([]*trend.TrendRow, v.NumMetrics()),
+		movers:   make([][]trend.TrendRow, v.NumMetrics()),
+		breaks:   make([][]trend.TrendRow, v.NumMetrics()),
+		series:   map[seriesKey]*trend.SeriesRow{},
+		tables:   map[periodMetric]*protect.Table{},
 	}
 	for _, t := range r.Protected.Tables {
 		f.previous[t.Metric] = f.latest[t.Metric]
 		f.latest[t.Metric] = t // tables ascend by period
+		f.tables[periodMetric{t.Period, t.Metric}] = t
 		if n := len(f.periods); n == 0 || f.periods[n-1] != t.Period {
 			f.periods = append(f.periods, t.Period)
 		}
 	}
-	for _, s := range r.Series {
-		if s.Org == schemas.OrgAll && s.Trend.Valid {
-			f.trendLabel[seriesKey{s.Metric, s.Geo}] = s.Trend.V
+	for i := range r.Series {
+		if s := &r.Series[i]; s.Org == schemas.OrgAll {
+			f.series[seriesKey{s.Metric, s.Geo}] = s
 		}
+	}
+	for _, src := range r.Protected.Provenance.Sources {
+		f.sourceIDs = append(f.sourceIDs, src.ID)
 	}
 	return f
 }
@@ -112,6 +132,8 @@ func (f *reportFacts) observe(row trend.TrendRow) {
 	case schemas.Country:
 		if row.AbsChange.Valid {
 			f.movers[row.Metric] = append(f.movers[row.Metric], row)
+		} else if row.Flags.Has(schemas.ObsBreak) {
+			f.breaks[row.Metric] = append(f.breaks[row.Metric], row)
 		}
 	}
 }
@@ -130,6 +152,7 @@ func renderReport(f *reportFacts, tool ToolInfo) []byte {
 	f.writeIntro(&b)
 	f.writeHeadlines(&b)
 	f.writeMovers(&b)
+	f.writeComparisons(&b)
 	f.writeTables(&b)
 	f.writeMethodology(&b)
 	f.writeCaveats(&b)
@@ -153,16 +176,15 @@ func (f *reportFacts) writeIntro(b *strings.Builder) {
 }
 
 // writeHeadlines writes the world total of every metric in its latest period, with the change since
-// the previous period where both are published and comparable. A world total is the sum of the
-// countries that have submissions in its period, so when a country that was reported before is
-// missing from the latest period, the change would mix a change of coverage with a change of exposure:
-// it is then not shown, and the countries column says why.
+// the previous period where both are published and comparable. A world total that breaks (its
+// source, definition or the countries it adds up differ from the previous period, in either
+// direction) is not compared: the change shows n/c with a numbered note that says why.
 func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 	b.WriteString("## Key figures\n\n")
 	b.WriteString("World totals over all organization types in the latest period of each metric, the number of countries " +
 		"they cover, and the change since the previous period.\n\n")
 	rows := [][]string{}
-	shrunk := false
+	var notes []string
 	for _, m := range f.vocab.MetricOrder() {
 		t := f.latest[m]
 		if t == nil {
@@ -179,14 +201,15 @@ func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 		if h := f.headline[m]; h != nil {
 			since = h.PrevPeriod.String()
 			change, pct = changeText(h.AbsChange), pctText(h.PctChange)
-			if prev := f.previous[m]; prev != nil {
-				before := f.countries(prev)
-				if len(before) != len(latest) {
+			if prev := f.tables[periodMetric{h.PrevPeriod, m}]; prev != nil {
+				if before := f.countries(prev); len(before) != len(latest) {
 					coverage = fmt.Sprintf("%s (was %s)", coverage, formatCount(int64(len(before))))
 				}
-				if !isSubset(before, latest) {
-					change, pct, shrunk = markNotComparable, markNotComparable, true
-				}
+			}
+			if h.Flags.Has(schemas.ObsBreak) {
+				notes = append(notes, fmt.Sprintf("%s, %s: %s.", escapeText(metric.Code), h.Period, f.breakText(*h)))
+				change = fmt.Sprintf("%s (%d)", markNotComparable, len(notes))
+				pct = change
 			}
 		}
 		rows = append(rows, []string{escapeText(metric.Code), escapeText(metric.Unit), t.Period.String(), value, coverage, change, pct, since})
@@ -197,13 +220,104 @@ func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 	}
 	writeTable(b, []string{"Metric", "Unit", "Period", "World", "Countries", "Change", "% change", "Since"}, "lllrrrrl", rows)
 	writeSuppressedNote(b, rows)
-	if shrunk {
-		b.WriteString(markNotComparable + " not comparable: countries reported in the previous period are missing from the latest one, " +
-			"so the world totals of the two periods cover different countries. The country tables below compare like with like.\n\n")
+	if len(notes) > 0 {
+		b.WriteString(markNotComparable + " not comparable: the world total breaks in series, so no change, index or growth rate is published across it (see Methodology, flags):\n\n")
+		for i, n := range notes {
+			fmt.Fprintf(b, "%d. %s\n", i+1, n)
+		}
+		b.WriteString("\n")
 	}
 	if m, ok := f.firstMetric(); ok {
 		f.writeChart(b, m, chart.KindOverTime)
 	}
+}
+
+// breakText says why a trend row is a break in series: the declared reason, the sources before and
+// after, and the countries the total covers before and after.
+func (f *reportFacts) breakText(row trend.TrendRow) string {
+	var parts []string
+	if row.Flags.Has(schemas.BreakDeclared) {
+		var reasons []string
+		for _, d := range f.r.Protected.Provenance.Breaks {
+			if f.declares(d, row) && !slices.Contains(reasons, d.Reason) {
+				reasons = append(reasons, d.Reason)
+			}
+		}
+		text := "a break declared by the dataset"
+		if len(reasons) > 0 {
+			text += " (" + escapeText(strings.Join(reasons, "; ")) + ")"
+		}
+		parts = append(parts, text)
+	}
+	if row.Flags.Has(schemas.BreakSource) {
+		if before, now := f.sourceText(row.PrevSources), f.sourceText(row.Sources); before != now {
+			parts = append(parts, fmt.Sprintf("source %s before, %s now", before, now))
+		} else {
+			parts = append(parts, "a change of source of a country it adds up")
+		}
+	}
+	if row.Flags.Has(schemas.BreakCoverage) {
+		text := "a change of coverage"
+		prev, cur := f.tables[periodMetric{row.PrevPeriod, row.Metric}], f.tables[periodMetric{row.Period, row.Metric}]
+		if prev != nil && cur != nil {
+			before, now := len(f.countriesUnder(prev, row.Geo)), len(f.countriesUnder(cur, row.Geo))
+			if before != now {
+				text = fmt.Sprintf("a change of coverage (%s countries before, %s now)", formatCount(int64(before)), formatCount(int64(now)))
+			} else {
+				text = "a change of coverage (the organization types or countries it adds up changed)"
+			}
+		}
+		parts = append(parts, text)
+	}
+	if len(parts) == 0 {
+		return "a break in series"
+	}
+	return "break in series: " + strings.Join(parts, "; ")
+}
+
+// declares reports whether a declared break applies to the row's cell: its period, its metric,
+// and a country at or below its area.
+func (f *reportFacts) declares(d ingest.Break, row trend.TrendRow) bool {
+	if d.Period != row.Period.String() {
+		return false
+	}
+	if len(d.Metrics) > 0 && !slices.Contains(d.Metrics, f.vocab.Metric(row.Metric).Code) {
+		return false
+	}
+	if len(d.Countries) == 0 {
+		return true
+	}
+	for _, code := range d.Countries {
+		if c, ok := f.vocab.Geo.CountryByCode(code); ok && (c == row.Geo || slices.Contains(f.vocab.Geo.Ancestors(c), row.Geo)) {
+			return true
+		}
+	}
+	return false
+}
+
+// sourceText names the sources of a set, sorted ids joined by ", ".
+func (f *reportFacts) sourceText(set protect.SourceSet) string {
+	var ids []string
+	for i, id := range f.sourceIDs {
+		if set.Has(i) {
+			ids = append(ids, escapeText(id))
+		}
+	}
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(ids, ", ")
+}
+
+// countriesUnder returns the countries at or below area that have a submission in the table.
+func (f *reportFacts) countriesUnder(t *protect.Table, area schemas.GeoID) []schemas.GeoID {
+	var out []schemas.GeoID
+	for _, c := range f.countries(t) {
+		if c == area || slices.Contains(f.vocab.Geo.Ancestors(c), area) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // firstMetric returns the first metric, in display order, that has a table.
@@ -227,35 +341,36 @@ func (f *reportFacts) countries(t *protect.Table) []schemas.GeoID {
 	return out
 }
 
-// isSubset reports whether every element of a is in b; both are sorted.
-func isSubset(a, b []schemas.GeoID) bool {
-	j := 0
-	for _, x := range a {
-		for j < len(b) && b[j] < x {
-			j++
-		}
-		if j == len(b) || b[j] != x {
-			return false
-		}
-	}
-	return true
-}
-
 // writeMovers writes, per metric, the countries with the largest published absolute and percent
 // changes since the previous period (all organization types).
 func (f *reportFacts) writeMovers(b *strings.Builder) {
 	b.WriteString("## Top movers\n\n")
 	fmt.Fprintf(b, "The %d countries with the largest published changes since the previous period, all organization types. "+
-		"A country whose value is suppressed in either period has no published change and is not ranked.\n\n", moversShown)
+		"A country whose value is suppressed in either period, or whose series breaks, has no published change and is not ranked.\n\n", moversShown)
 	shown := false
 	for _, m := range f.vocab.MetricOrder() {
-		movers := f.movers[m]
-		if len(movers) == 0 {
+		movers, breaks := f.movers[m], f.breaks[m]
+		if len(movers) == 0 && len(breaks) == 0 {
 			continue
 		}
 		shown = true
 		metric := f.vocab.Metric(m)
-		fmt.Fprintf(b, "### %s, %s to %s\n\n", escapeText(metric.Code), movers[0].PrevPeriod, movers[0].Period)
+		first := breaks
+		if len(movers) > 0 {
+			first = movers
+		}
+		fmt.Fprintf(b, "### %s, %s to %s\n\n", escapeText(metric.Code), first[0].PrevPeriod, first[0].Period)
+		if len(breaks) > 0 {
+			var names []string
+			for _, row := range breaks {
+				node := f.vocab.Geo.Node(row.Geo)
+				names = append(names, fmt.Sprintf("%s (%s; %s)", escapeText(node.Name), escapeText(node.Code), f.breakText(row)))
+			}
+			fmt.Fprintf(b, "Not ranked, %s: %s.\n\n", markNotComparable+" (not comparable)", strings.Join(names, ", "))
+		}
+		if len(movers) == 0 {
+			continue
+		}
 		f.writeChart(b, m, chart.KindTopMovers)
 		byAbs := slices.Clone(movers)
 		slices.SortStableFunc(byAbs, func(x, y trend.TrendRow) int {
@@ -291,6 +406,64 @@ func (f *reportFacts) writeMoverTable(b *strings.Builder, rows []trend.TrendRow)
 	}
 	writeTable(b, []string{"Country", "Code", "Previous", "Latest", "Change", "% change"}, "llrrrr", cells)
 	writeSuppressedNote(b, cells)
+}
+
+// writeComparisons writes the comparisons of the pairs of countries dataset.yaml names, per metric,
+// and says where the rest are.
+func (f *reportFacts) writeComparisons(b *strings.Builder) {
+	b.WriteString("## Trend comparisons\n\n")
+	fmt.Fprintf(b, "%s compares the trend of every country with its sub-region's, its region's and the world's, and with every other "+
+		"country of its sub-region, per metric over all organization types: a Mann-Kendall test of the ratio of the two series over the "+
+		"periods since both series' last breaks at which both are published and above 0 (parallel trends on the log scale, Joinpoint's "+
+		"null, are a ratio without trend), with Sen's slope of the log-ratio for how fast one gains on the other.\n\n", schemas.Comparisons.File)
+	var rows [][]string
+	for _, c := range f.r.Comparisons {
+		if c.Relation != trend.RelationDeclared || !f.declaredFirst(c.Geo, c.Other) {
+			continue
+		}
+		geo, other := f.vocab.Geo.Node(c.Geo), f.vocab.Geo.Node(c.Other)
+		periods := "none in common"
+		switch {
+		case c.FirstPeriod.Valid && c.FirstPeriod == c.LastPeriod:
+			periods = c.FirstPeriod.V.String()
+		case c.FirstPeriod.Valid:
+			periods = fmt.Sprintf("%s to %s", c.FirstPeriod.V, c.LastPeriod.V)
+		}
+		gain := ""
+		if c.Slope.Valid && c.NPeriods >= int64(trend.MinTrendPeriods) {
+			gain = formatPercent(100*(math.Exp(c.Slope.V)-1), true)
+		}
+		rows = append(rows, []string{escapeText(f.vocab.Metric(c.Metric).Code), escapeText(geo.Name), escapeText(other.Name), periods,
+			trendLabelText(c.Trend, c.NPeriods, c.P, false, 0), gain})
+	}
+	if len(rows) == 0 {
+		b.WriteString("The dataset names no pairs of countries to compare here.\n\n")
+		return
+	}
+	b.WriteString("The pairs of countries the dataset names:\n\n")
+	writeTable(b, []string{"Metric", "Country", "Compared with", "Common periods", "Trend of the ratio", "Gain a year"}, "llllll", rows)
+	b.WriteString("Trend of the ratio: rising when the first country gains on the second, falling when it loses ground; n is the number " +
+		"of common periods. Gain a year: exp(Sen's slope of the log-ratio) - 1, how much faster the first grows, given from " +
+		fmt.Sprint(trend.MinTrendPeriods) + " common periods.\n\n")
+}
+
+// declaredFirst reports whether dataset.yaml names the pair with a first, so that the report shows
+// it the way round the dataset asked for (the first such entry decides).
+func (f *reportFacts) declaredFirst(a, b schemas.GeoID) bool {
+	for _, pair := range f.r.Protected.Provenance.Comparisons {
+		if len(pair) != 2 {
+			continue
+		}
+		x, _ := f.vocab.Geo.CountryByCode(pair[0])
+		y, _ := f.vocab.Geo.CountryByCode(pair[1])
+		switch {
+		case x == a && y == b:
+			return true
+		case x == b && y == a:
+			return false
+		}
+	}
+	return true
 }
 
 // writeTables writes, per metric, its latest table: areas as rows in the order of the hierarchy
@@ -338,15 +511,48 @@ func (f *reportFacts) writeTables(b *strings.Builder) {
 				}
 				row = append(row, text)
 			}
-			row = append(row, escapeText(f.trendLabel[seriesKey{m, geo}]))
+			row = append(row, f.trendText(f.series[seriesKey{m, geo}]))
 			rows = append(rows, row)
 		}
 		writeTable(b, header, align, rows)
 		writeSuppressedNote(b, rows)
 		fmt.Fprintf(b, "%s no submission covers this combination (a structural zero). "+
-			"Trend: rising, stable or falling over every published period of the total over all types "+
-			"(Mann-Kendall test at the 5 %% level with the sign of Sen's slope); blank with fewer than three published periods.\n\n", markStructural)
+			"Trend of the total over all types, over its published periods since its last break in series: rising or falling when "+
+			"the two-sided Mann-Kendall test rejects no trend at the 5 %% level (the sign of Sen's slope gives the direction), "+
+			"no significant trend when it does not (which is not evidence of stability), too few periods below %d published "+
+			"values, where no data can be significant; n is the number of published periods, p the test's p-value "+
+			"(exact up to 10 periods, ties included; normal approximation above).\n\n", markStructural, trend.MinTrendPeriods)
 	}
+}
+
+// trendText is a series' trend label with its n and p, and the start of its segment when it broke.
+func (f *reportFacts) trendText(s *trend.SeriesRow) string {
+	if s == nil {
+		return ""
+	}
+	return trendLabelText(s.Trend, s.NPeriods, s.MannKendallP, s.Breaks > 0, s.SegmentStart)
+}
+
+// trendLabelText writes a trend label as the report shows it: "rising (n = 12, p = 0.003)", with
+// "since DATE" when the periods counted start at a break.
+func trendLabelText(label string, n int64, p trend.Null[float64], broke bool, since schemas.Date) string {
+	text := fmt.Sprintf("%s (n = %d, p %s", escapeText(label), n, pText(p))
+	if broke {
+		text += ", since " + since.String()
+	}
+	return text + ")"
+}
+
+// pText writes a p-value for "p ...": "= 0.333" to three decimals, "< 0.001", or "= –" when the
+// series is too short for the test.
+func pText(p trend.Null[float64]) string {
+	switch {
+	case !p.Valid:
+		return "= " + markStructural
+	case p.V < 0.001:
+		return "< 0.001"
+	}
+	return "= " + strconv.FormatFloat(p.V, 'f', 3, 64)
 }
 
 // hierarchyOrder lists the areas of a table depth first from the world: each region followed by its
@@ -393,7 +599,7 @@ func (f *reportFacts) writeMethodology(b *strings.Builder) {
 	fmt.Fprintf(b, "- **Secondary suppression (interval q = %s).** Further cells are suppressed until, for every sensitive cell, the range of values that can be derived from the published cells, the totals and non-negativity reaches at least %s below and above its true value, also for an organization that knows its own contribution.\n",
 		formatNumber(params.Interval), formatPercent(params.Interval*100, false))
 	b.WriteString("- **Audit.** Before publication an exact linear-programming audit computed, for every table, the range each suppressed cell can take given everything published, and proved the rule above for every sensitive cell. `exposure audit` repeats it from the published cells alone.\n")
-	b.WriteString("- **Derived figures.** Changes, shares, ranks and trend statistics use published values only; where one would need a suppressed value it is left blank.\n\n")
+	b.WriteString("- **Derived figures.** Changes, shares, ranks and trend statistics use published values only, and the ranges anyone can derive for the suppressed cells from them; where a figure would need a suppressed value it is left blank (see Derived figures below).\n\n")
 	s := p.Summary
 	fmt.Fprintf(b, "In total %s of %s cells (%s) in %s were suppressed, the sensitive cells and those suppressed to protect them together.\n\n",
 		formatCount(int64(s.Suppressed)), formatCount(int64(s.Cells)), share(int64(s.Suppressed), int64(s.Cells)), plural(s.Tables, "table", "tables"))
@@ -420,6 +626,95 @@ func (f *reportFacts) writeMethodology(b *strings.Builder) {
 	if len(rows) > 0 {
 		writeTable(b, []string{"Metric", "Tables", "Cells", "Suppressed", "Share"}, "lrrrr", rows)
 	}
+	f.writeFlags(b)
+	f.writeDerived(b)
+}
+
+// writeFlags explains the observation flags of the published files, with the SDMX labels and how
+// many cells carry each, and lists the breaks and estimates the dataset declares.
+func (f *reportFacts) writeFlags(b *strings.Builder) {
+	prov := f.r.Protected.Provenance
+	b.WriteString("### Flags and breaks in series\n\n")
+	b.WriteString("Every cell of cells.parquet and trends.parquet carries an SDMX observation status (obs_status) and confidentiality status (conf_status), " +
+		"the reason of a break (break_reason) and the sources it adds up (source). A cell is a break in series when its source, its definition " +
+		"or its coverage differs from its previous period: when the dataset declares a break, when the source covering a country changes, and, " +
+		"for a total, when any cell it adds up breaks or the set of cells it adds up changes, in either direction. Across a break no change, " +
+		"percent change, index or growth rate is published, and series statistics start again at it.\n\n")
+	counts := map[string]int64{}
+	var conf [2]int64
+	for _, t := range f.r.Protected.Tables {
+		for _, c := range t.Cells {
+			counts[c.Flags.Code()]++
+			if c.Suppressed() {
+				conf[1]++
+			} else {
+				conf[0]++
+			}
+		}
+	}
+	var rows [][]string
+	if codes, err := schemas.ObsStatusCodes(); err == nil {
+		for _, c := range codes {
+			rows = append(rows, []string{"obs_status", c.Code, escapeText(c.Label), formatCount(counts[c.Code])})
+		}
+	}
+	if codes, err := schemas.ConfStatusCodes(); err == nil {
+		for _, c := range codes {
+			n := conf[0]
+			if c.Code == schemas.ConfConfidential {
+				n = conf[1]
+			}
+			rows = append(rows, []string{"conf_status", c.Code, escapeText(c.Label), formatCount(n)})
+		}
+	}
+	writeTable(b, []string{"Column", "Code", "Meaning (SDMX)", "Cells"}, "lllr", rows)
+	if len(prov.Breaks) == 0 {
+		b.WriteString("The dataset declares no break.\n\n")
+	} else {
+		b.WriteString("Breaks the dataset declares:\n\n")
+		for _, d := range prov.Breaks {
+			fmt.Fprintf(b, "- %s, %s, %s: %s\n", d.Period, partsText(d.Countries, "every country"), partsText(d.Metrics, "every metric"), escapeText(d.Reason))
+		}
+		b.WriteString("\n")
+	}
+	if len(prov.Estimates) == 0 {
+		b.WriteString("The dataset marks no input as an estimate.\n\n")
+	} else {
+		b.WriteString("Inputs, or parts of them, the dataset marks as estimates (E; a total is E when any cell it adds up is):\n\n")
+		for _, e := range prov.Estimates {
+			fmt.Fprintf(b, "- %s, %s, %s: %s\n", escapeText(e.File), partsText(e.Countries, "every country"), partsText(e.Metrics, "every metric"), escapeText(e.Reason))
+		}
+		b.WriteString("\n")
+	}
+}
+
+// partsText names the countries or metrics of a declaration, or what an empty list stands for.
+func partsText(codes []string, every string) string {
+	if len(codes) == 0 {
+		return every
+	}
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = escapeText(c)
+	}
+	return strings.Join(out, ", ")
+}
+
+// writeDerived states the rules of the derived figures and the tests behind the trend labels, each
+// with its source, and what a blank means.
+func (f *reportFacts) writeDerived(b *strings.Builder) {
+	b.WriteString("### Derived figures\n\n")
+	b.WriteString("- **Changes and index.** A change needs both values published and no break between them; a percent change also a previous value above 0. The index is 100 at a series' first published period and is not continued across a break.\n")
+	b.WriteString("- **Growth rate (CAGR).** From the first non-zero published value of the series' last segment to its last, only when the two are at least one calendar year apart: an annual rate over days or weeks extrapolates a short-term change.\n")
+	b.WriteString("- **Ranks.** Among every area of the level, published or suppressed; given only when every suppressed area provably lies above the value or not above it, by the ranges anyone can derive for it from the published cells (the audit's ranges). Ties share the better rank.\n")
+	b.WriteString("- **Level statistics (summary.parquet).** Over every area of the level: the mean from the level's total (the world total less the countries with no area at that level, such as TW); the median, 90th percentile (Hyndman & Fan 1996, type 7), largest value and share of the five largest only when they are the same for every value the suppressed areas can take within their ranges; the standard deviation only when none is suppressed.\n")
+	fmt.Fprintf(b, "- **Trend.** The two-sided Mann-Kendall test (Mann 1945; Kendall 1975) over the published values since the series' last break, "+
+		"at the 5 %% level, with the exact permutation distribution of the score up to 10 periods, ties included, and the normal approximation "+
+		"with continuity and tie correction above; the direction is the sign of Sen's slope (Sen 1968), which series.parquet gives with its "+
+		"95 %% confidence interval (Gilbert 1987, 16.4.3). With fewer than %d published values no ordering is significant at 5 %% "+
+		"(four values in strict order have p = 2/4! = 0.083): such a series is labelled too few periods.\n", trend.MinTrendPeriods)
+	b.WriteString("- **Comparisons.** The Mann-Kendall test and Sen's slope of the log-ratio of two series over their common published periods since both series' last breaks: two series with parallel log-linear trends, the null of Joinpoint's test of parallelism (Kim et al. 2004, *Biometrics* 60:1005), have a log-ratio without trend.\n")
+	b.WriteString("- **Blanks.** A blank figure in the tables, or a null in the Parquet files, is one these rules do not allow from the published values; datapackage.json says for every column what its null means.\n\n")
 }
 
 func (f *reportFacts) writeCaveats(b *strings.Builder) {

@@ -10,27 +10,32 @@ import (
 )
 
 // Compute derives the trend figures from a protected dataset. It reads only the published values of
-// p's cells (a suppressed cell has none to read), checks that p is in the order the protection stage
-// promises, and computes the series statistics and level summaries at once; the per-cell trends are
-// produced later, table by table, by Result.Trends.
+// p's cells (a suppressed cell has none to read) and the intervals that anyone can derive for the
+// suppressed ones from them (protect.Bounds), checks that p is in the order the protection stage
+// promises, and computes the series statistics, comparisons and level summaries at once; the
+// per-cell trends are produced later, table by table, by Result.Trends.
 func Compute(ctx context.Context, p *protect.Result) (*Result, error) {
 	lay, err := newLayout(p)
 	if err != nil {
+		return nil, fmt.Errorf("trend: %w", err)
+	}
+	if lay.bounds, err = computeBounds(ctx, lay); err != nil {
 		return nil, fmt.Errorf("trend: %w", err)
 	}
 	summary, err := summarize(ctx, lay)
 	if err != nil {
 		return nil, fmt.Errorf("trend: summaries: %w", err)
 	}
-	series, err := computeSeries(ctx, lay)
+	series, comparisons, err := computeSeries(ctx, lay)
 	if err != nil {
 		return nil, fmt.Errorf("trend: series: %w", err)
 	}
 	return &Result{
-		Protected: p,
-		Series:    series,
-		Summary:   summary,
-		trends:    lay.trends,
+		Protected:   p,
+		Series:      series,
+		Summary:     summary,
+		Comparisons: comparisons,
+		trends:      lay.trends,
 	}, nil
 }
 
@@ -44,6 +49,7 @@ type layout struct {
 	numOrgs  int                // organization types, `all` included
 	numGeos  int
 	byMetric [][]*protect.Table // the tables of each metric, by MetricID, in period order
+	bounds   []cellBounds       // by table index: the intervals of the suppressed cells
 }
 
 // errUnordered is the cause of every error about input that is not in the promised order.

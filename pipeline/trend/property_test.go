@@ -1,8 +1,10 @@
 package trend
 
 import (
+	"cmp"
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -27,36 +29,52 @@ type truthTable struct {
 	cells  []truthCell
 }
 
-// drawTruth draws a small dataset: 2 to 5 periods of 1 or 2 metrics over a few areas of every level
-// and three organization types, each cell present or not (a structural zero), suppressed or not.
+// drawTruth draws a small dataset: 2 to 5 periods of 1 or 2 metrics, leaves of five countries of two
+// sub-regions of Europe by two organization types, each present or not (a structural zero), with
+// every total above them the sum of its leaves, as protect builds them; any cell may be suppressed.
 func drawTruth(t *rapid.T, v *schemas.Vocabulary) []truthTable {
-	var geos []schemas.GeoID
-	for _, code := range []string{"001", "150", "039", "155", "DE", "ES", "FR", "IT", "NL"} {
-		id, ok := v.Geo.ByCode(code)
+	id := func(code string) schemas.GeoID {
+		g, ok := v.Geo.ByCode(code)
 		if !ok {
 			t.Fatalf("area %s", code)
 		}
-		geos = append(geos, id)
+		return g
 	}
-	orgs := []schemas.OrgID{schemas.OrgAll, 1, 2}
+	var countries []schemas.GeoID
+	for _, code := range []string{"DE", "ES", "FR", "IT", "NL"} {
+		countries = append(countries, id(code))
+	}
+	orgs := []schemas.OrgID{1, 2}
 	periods := rapid.IntRange(2, 5).Draw(t, "periods")
 	metrics := rapid.IntRange(1, 2).Draw(t, "metrics")
 	var tables []truthTable
 	for p := range periods {
 		period := schemas.Date(17897 + 30*p + rapid.IntRange(0, 29).Draw(t, "day"))
 		for m := range metrics {
-			tab := truthTable{period: period, metric: schemas.MetricID(m)}
-			for _, g := range geos {
+			type key struct {
+				geo schemas.GeoID
+				org schemas.OrgID
+			}
+			sums := map[key]int64{}
+			for _, c := range countries {
 				for _, o := range orgs {
 					if rapid.IntRange(0, 4).Draw(t, "present") == 0 {
 						continue
 					}
-					tab.cells = append(tab.cells, truthCell{
-						geo: g, org: o,
-						value:      rapid.Int64Range(0, 30).Draw(t, "value"),
-						suppressed: rapid.IntRange(0, 3).Draw(t, "suppressed") == 0,
-					})
+					value := rapid.Int64Range(0, 30).Draw(t, "value")
+					for _, g := range append([]schemas.GeoID{c}, v.Geo.Ancestors(c)...) {
+						sums[key{g, o}] += value
+						sums[key{g, schemas.OrgAll}] += value
+					}
 				}
+			}
+			tab := truthTable{period: period, metric: schemas.MetricID(m)}
+			for k, value := range sums {
+				tab.cells = append(tab.cells, truthCell{geo: k.geo, org: k.org, value: value})
+			}
+			slices.SortFunc(tab.cells, func(a, b truthCell) int { return cmp.Or(cmp.Compare(a.geo, b.geo), cmp.Compare(a.org, b.org)) })
+			for i := range tab.cells {
+				tab.cells[i].suppressed = rapid.IntRange(0, 3).Draw(t, "suppressed") == 0
 			}
 			tables = append(tables, tab)
 		}
@@ -179,15 +197,18 @@ func TestSuppressionNullsDerivedFigures(t *testing.T) {
 			if m.ShareOfWorld.Valid {
 				same("share_of_world", m.ShareOfWorld, f.ShareOfWorld)
 			}
-			var larger int64
-			level := v.Geo.Node(m.Geo).Level
-			for k, c := range cells {
-				if k.Period == m.Period && k.Metric == m.Metric && k.Org == m.Org && v.Geo.Node(k.Geo).Level == level &&
-					!c.suppressed && c.value > m.Value.V {
-					larger++
+			// A rank, when given, is the true one: it counts every larger area, suppressed or not.
+			if m.Rank.Valid {
+				var larger int64
+				level := v.Geo.Node(m.Geo).Level
+				for k, c := range cells {
+					if k.Period == m.Period && k.Metric == m.Metric && k.Org == m.Org && v.Geo.Node(k.Geo).Level == level && c.value > m.Value.V {
+						larger++
+					}
 				}
+				same("rank", m.Rank, Some(1+larger))
+				same("rank", m.Rank, f.Rank)
 			}
-			same("rank", m.Rank, Some(1+larger))
 		}
 		for i, m := range masked.Series {
 			f := full.Series[i]
@@ -202,6 +223,19 @@ func TestSuppressionNullsDerivedFigures(t *testing.T) {
 			}
 			if m.SuppressedUnits == 0 && m != f {
 				t.Fatalf("summary with nothing suppressed differs:\n%+v\n%+v", m, f)
+			}
+			// Every statistic given with suppressed units is the one over the true values.
+			for _, st := range []struct {
+				name string
+				m, f Null[float64]
+			}{{"mean", m.Mean, f.Mean}, {"median", m.Median, f.Median}, {"p90", m.P90, f.P90}, {"stddev", m.StdDev, f.StdDev},
+				{"top5_share", m.Top5Share, f.Top5Share}} {
+				if st.m.Valid && st.m != st.f {
+					t.Fatalf("summary %+v: %s = %v, the true values give %v", m, st.name, st.m.V, st.f)
+				}
+			}
+			if m.Max.Valid && m.Max != f.Max || m.Total.Valid && m.Total != f.Total {
+				t.Fatalf("summary %+v: max or total differ from the true %v, %v", m, f.Max, f.Total)
 			}
 		}
 	})

@@ -19,10 +19,11 @@ func Some[T any](v T) Null[T] { return Null[T]{V: v, Valid: true} }
 // figures. Per-cell trends are produced on demand by Trends, in the published order, so that their
 // number never has to fit in memory at once.
 type Result struct {
-	Protected *protect.Result
-	Series    []SeriesRow  // sorted by metric code, GeoID, OrgID
-	Summary   []SummaryRow // sorted by period, metric code, level, OrgID
-	trends    trendSource
+	Protected   *protect.Result
+	Series      []SeriesRow     // sorted by metric code, GeoID, OrgID
+	Summary     []SummaryRow    // sorted by period, metric code, level, OrgID
+	Comparisons []ComparisonRow // sorted by metric code, GeoID, other GeoID
+	trends      trendSource
 }
 
 // CellKey names one cell of one table: its period, metric, area and organization type.
@@ -34,26 +35,35 @@ type CellKey struct {
 }
 
 // TrendRow is one cell of a period that has a previous period, with its change from that period.
-// Percentages are in percent (12.5 means 12.5 %).
+// Percentages are in percent (12.5 means 12.5 %). No change and no index crosses a break: a cell
+// whose Flags hold schemas.ObsBreak has none, and the index has none from the first break after its
+// base on.
 type TrendRow struct {
 	CellKey
-	Value        Null[int64]   // published value of this period
-	PrevPeriod   schemas.Date  // the series' previous period in the dataset
-	PrevValue    Null[int64]   // published value of the previous period
-	AbsChange    Null[int64]   // Value - PrevValue
-	PctChange    Null[float64] // 100 * AbsChange / PrevValue, when PrevValue > 0
-	IndexBase100 Null[float64] // 100 * Value / value at the series' first published period
-	ShareOfWorld Null[float64] // 100 * Value / world value of the same metric and org type
-	Rank         Null[int64]   // 1 for the largest published value among the level's areas; ties share the lower rank
+	Value        Null[int64]       // published value of this period
+	Suppressed   bool              // the cell is suppressed (CONF_STATUS C)
+	Flags        schemas.ObsFlags  // the cell's observation flags (OBS_STATUS), with the causes of a break
+	Sources      protect.SourceSet // the sources the cell adds up, over Protected.Provenance.Sources
+	PrevPeriod   schemas.Date      // the series' previous period in the dataset
+	PrevSources  protect.SourceSet // the sources of the previous period
+	PrevValue    Null[int64]       // published value of the previous period
+	AbsChange    Null[int64]       // Value - PrevValue
+	PctChange    Null[float64]     // 100 * AbsChange / PrevValue, when PrevValue > 0
+	IndexBase100 Null[float64]     // 100 * Value / value at the series' first published period
+	ShareOfWorld Null[float64]     // 100 * Value / world value of the same metric and org type
+	Rank         Null[int64]       // 1 + areas of the level provably larger, when every suppressed one is provably above or not
 }
 
-// SeriesRow summarises one series, a (metric, area, organization type) over all periods, from its
-// published values.
+// SeriesRow summarises one series, a (metric, area, organization type), from the published values of
+// its last segment: the periods since its last break (the whole series when it has none).
 type SeriesRow struct {
 	Metric       schemas.MetricID
 	Geo          schemas.GeoID
 	Org          schemas.OrgID
-	NPeriods     int64 // periods with a published value
+	Breaks       int64            // periods at which the series breaks
+	SegmentStart schemas.Date     // first period of the last segment
+	Flags        schemas.ObsFlags // estimated or provisional when a published value of the segment is
+	NPeriods     int64            // periods of the segment with a published value
 	FirstPeriod  Null[schemas.Date]
 	LastPeriod   Null[schemas.Date]
 	FirstValue   Null[int64]
@@ -61,12 +71,17 @@ type SeriesRow struct {
 	CAGR         Null[float64] // compound annual growth rate, a fraction per year (0.125 means 12.5 %)
 	OLSSlope     Null[float64] // per year
 	SenSlope     Null[float64] // per year
-	MannKendallT Null[float64] // Kendall's tau
+	SenLower     Null[float64] // 95 % confidence interval of Sen's slope, per year
+	SenUpper     Null[float64]
+	MannKendallS Null[int64]   // Mann-Kendall score
+	MannKendallT Null[float64] // Kendall's tau-b
 	MannKendallP Null[float64] // two-sided p-value
-	Trend        Null[string]  // "rising", "falling" or "stable"
+	PMethod      Null[string]  // PExact or PNormal
+	Trend        string        // one of TrendLabels
 }
 
-// SummaryRow describes the published values of one level of one table for one organization type.
+// SummaryRow describes one level of one table for one organization type over all its units,
+// published or suppressed: a statistic is valid only when the published cells prove it.
 type SummaryRow struct {
 	Period          schemas.Date
 	Metric          schemas.MetricID
@@ -74,12 +89,44 @@ type SummaryRow struct {
 	Org             schemas.OrgID
 	Units           int64 // cells of this level in the table
 	SuppressedUnits int64
+	Total           Null[int64] // sum over the units
 	Mean            Null[float64]
 	Median          Null[float64]
 	P90             Null[float64]
 	Max             Null[int64]
 	StdDev          Null[float64]
 	Top5Share       Null[float64] // percent
+}
+
+// The relations of a comparison: what the other area is to the country.
+const (
+	RelationSubRegion = "subregion" // the country's sub-region
+	RelationRegion    = "region"    // the country's region
+	RelationWorld     = "world"     // the world
+	RelationPeer      = "peer"      // another country of the same sub-region
+	RelationDeclared  = "declared"  // another country that dataset.yaml's comparisons names
+)
+
+// ComparisonRow compares the trend of one country's series (metric, all organization types) with
+// another area's: the Mann-Kendall test and Sen's slope of the log-ratio of the two over the periods
+// since both series' last breaks at which both values are published and above 0.
+type ComparisonRow struct {
+	Metric       schemas.MetricID
+	Geo          schemas.GeoID // a country
+	Other        schemas.GeoID
+	Relation     string
+	SegmentStart schemas.Date
+	NPeriods     int64
+	FirstPeriod  Null[schemas.Date]
+	LastPeriod   Null[schemas.Date]
+	S            Null[int64]
+	Tau          Null[float64]
+	P            Null[float64]
+	PMethod      Null[string]
+	Slope        Null[float64] // Sen's slope of log(value / other value) per year
+	SlopeLower   Null[float64]
+	SlopeUpper   Null[float64]
+	Trend        string // one of TrendLabels, of the ratio: rising means Geo gains on Other
 }
 
 // trendSource produces the per-cell trend rows; it is set by Compute.

@@ -14,75 +14,129 @@ import (
 // series.
 type seriesScratch struct {
 	years  []float64
+	y      []float64
 	slopes []float64
 	sorted []int64
+	ranks  []int64
+	order  []int
+	dates  []schemas.Date // a comparison's common periods, with the two values of each
+	num    []int64
+	den    []int64
+}
+
+// seriesData is the published values of the last segment of every series of one metric, grouped by
+// series slot (compressed rows): the values of slot s are dates[offsets[s]:offsets[s+1]].
+type seriesData struct {
+	seen     []bool
+	segStart []schemas.Date
+	breaks   []int64
+	flags    []schemas.ObsFlags
+	offsets  []int
+	dates    []schemas.Date
+	values   []int64
 }
 
 // computeSeries returns one row per series that appears in any table, published or not, sorted by
-// metric, GeoID and OrgID. It works one metric at a time: the published values of that metric's
-// series are gathered into one flat array, grouped by series (compressed rows), so that memory is the
-// published cells of one metric plus a few integers per series.
-func computeSeries(ctx context.Context, lay *layout) ([]SeriesRow, error) {
+// metric, GeoID and OrgID, and the comparisons of the countries' series. It works one metric at a
+// time: the published values of that metric's series since each one's last break are gathered into
+// one flat array, grouped by series, so that memory is the published cells of one metric plus a few
+// integers per series.
+func computeSeries(ctx context.Context, lay *layout) ([]SeriesRow, []ComparisonRow, error) {
 	var rows []SeriesRow
+	var comparisons []ComparisonRow
 	slots := lay.slots()
-	seen := make([]bool, slots)
-	offsets := make([]int, slots+1)
-	var dates []schemas.Date
-	var values []int64
+	d := &seriesData{
+		seen:     make([]bool, slots),
+		segStart: make([]schemas.Date, slots),
+		breaks:   make([]int64, slots),
+		flags:    make([]schemas.ObsFlags, slots),
+		offsets:  make([]int, slots+1),
+	}
 	scratch := make([]seriesScratch, runtime.GOMAXPROCS(0))
 	for m, tables := range lay.byMetric {
 		if len(tables) == 0 {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		clear(seen)
-		clear(offsets)
-		for _, t := range tables {
-			for _, c := range t.Cells {
-				s := lay.slot(c)
-				seen[s] = true
-				if _, ok := c.Value(); ok {
-					offsets[s+1]++
-				}
-			}
-		}
-		for s := range slots {
-			offsets[s+1] += offsets[s]
-		}
-		dates = growTo(dates, offsets[slots])
-		values = growTo(values, offsets[slots])
-		fill := append([]int(nil), offsets[:slots]...)
-		for _, t := range tables {
-			for _, c := range t.Cells {
-				if v, ok := c.Value(); ok {
-					s := lay.slot(c)
-					dates[fill[s]], values[fill[s]] = t.Period, v
-					fill[s]++
-				}
-			}
-		}
+		d.gather(lay, tables)
 		first := len(rows)
 		for s := range slots {
-			if seen[s] {
+			if d.seen[s] {
 				rows = append(rows, SeriesRow{
-					Metric: schemas.MetricID(m),
-					Geo:    schemas.GeoID(s / lay.numOrgs),
-					Org:    schemas.OrgID(s % lay.numOrgs),
+					Metric:       schemas.MetricID(m),
+					Geo:          schemas.GeoID(s / lay.numOrgs),
+					Org:          schemas.OrgID(s % lay.numOrgs),
+					Breaks:       d.breaks[s],
+					SegmentStart: d.segStart[s],
+					Flags:        d.flags[s],
 				})
 			}
 		}
-		describeAll(rows[first:], lay, offsets, dates, values, scratch)
+		describeAll(rows[first:], lay, d, scratch)
+		comparisons = append(comparisons, compareAll(lay, schemas.MetricID(m), d, scratch)...)
 	}
-	return rows, nil
+	return rows, comparisons, nil
+}
+
+// gather fills d with the series of one metric's tables: which series appear, where each one's last
+// segment starts (its last break, or its first period), and the published values of that segment.
+func (d *seriesData) gather(lay *layout, tables []*protect.Table) {
+	clear(d.seen)
+	clear(d.breaks)
+	clear(d.flags)
+	clear(d.offsets)
+	for _, t := range tables {
+		for _, c := range t.Cells {
+			s := lay.slot(c)
+			if !d.seen[s] {
+				d.seen[s], d.segStart[s] = true, t.Period
+			}
+			if c.Flags.Has(schemas.ObsBreak) {
+				d.segStart[s] = t.Period
+				d.breaks[s]++
+			}
+		}
+	}
+	for _, t := range tables {
+		for _, c := range t.Cells {
+			s := lay.slot(c)
+			if _, ok := c.Value(); ok && t.Period >= d.segStart[s] {
+				d.offsets[s+1]++
+			}
+		}
+	}
+	slots := len(d.seen)
+	for s := range slots {
+		d.offsets[s+1] += d.offsets[s]
+	}
+	d.dates = growTo(d.dates, d.offsets[slots])
+	d.values = growTo(d.values, d.offsets[slots])
+	fill := append([]int(nil), d.offsets[:slots]...)
+	for _, t := range tables {
+		for _, c := range t.Cells {
+			s := lay.slot(c)
+			if v, ok := c.Value(); ok && t.Period >= d.segStart[s] {
+				d.dates[fill[s]], d.values[fill[s]] = t.Period, v
+				d.flags[s] |= c.Flags & (schemas.ObsEstimated | schemas.ObsProvisional)
+				fill[s]++
+			}
+		}
+	}
+}
+
+// series returns the dates and values of the segment of slot s.
+func (d *seriesData) series(s int) ([]schemas.Date, []int64) {
+	lo, hi := d.offsets[s], d.offsets[s+1]
+	return d.dates[lo:hi], d.values[lo:hi]
 }
 
 // describeAll fills in the statistics of rows, the series of one metric, on every core. Sen's slope is
 // quadratic in the periods of a series (10,000,000 rows, 628 periods: 30 s of CPU, most of the stage),
 // and the series are independent: each row is written by one worker with its own buffers, so the
 // result does not depend on the scheduling.
-func describeAll(rows []SeriesRow, lay *layout, offsets []int, dates []schemas.Date, values []int64, scratch []seriesScratch) {
+func describeAll(rows []SeriesRow, lay *layout, d *seriesData, scratch []seriesScratch) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range scratch {
@@ -97,9 +151,8 @@ func describeAll(rows []SeriesRow, lay *layout, offsets []int, dates []schemas.D
 				}
 				for i := start; i < min(start+chunk, len(rows)); i++ {
 					row := &rows[i]
-					s := lay.slot(protect.Cell{Geo: row.Geo, Org: row.Org})
-					lo, hi := offsets[s], offsets[s+1]
-					describeSeries(row, dates[lo:hi], values[lo:hi], &scratch[w])
+					dates, values := d.series(lay.slot(protect.Cell{Geo: row.Geo, Org: row.Org}))
+					describeSeries(row, dates, values, &scratch[w])
 				}
 			}
 		}()
@@ -107,10 +160,12 @@ func describeAll(rows []SeriesRow, lay *layout, offsets []int, dates []schemas.D
 	wg.Wait()
 }
 
-// describeSeries fills in the statistics of a series from its published values, in period order.
+// describeSeries fills in the statistics of a series from the published values of its segment, in
+// period order.
 func describeSeries(row *SeriesRow, dates []schemas.Date, values []int64, scratch *seriesScratch) {
 	n := len(values)
 	row.NPeriods = int64(n)
+	row.Trend = TrendTooFew
 	if n == 0 {
 		return
 	}
@@ -121,21 +176,28 @@ func describeSeries(row *SeriesRow, dates []schemas.Date, values []int64, scratc
 		return
 	}
 	scratch.years = scratch.years[:0]
-	for _, d := range dates {
+	scratch.y = scratch.y[:0]
+	for i, d := range dates {
 		scratch.years = append(scratch.years, d.YearsSince(dates[0]))
+		scratch.y = append(scratch.y, float64(values[i]))
 	}
-	row.OLSSlope = Some(olsSlope(scratch.years, values))
-	var sen float64
-	sen, scratch.slopes = senSlope(dates, values, scratch.slopes)
-	row.SenSlope = Some(sen)
-	if n < minMKValues {
-		return
-	}
+	row.OLSSlope = Some(olsSlope(scratch.years, scratch.y))
 	var mk mannKendallResult
 	mk, scratch.sorted = mannKendall(values, scratch.sorted)
-	row.MannKendallT = mk.Tau
-	row.MannKendallP = Some(mk.P)
-	row.Trend = Some(trendOf(mk.P, sen))
+	var sen senResult
+	sen, scratch.slopes = senSlope(dates, scratch.y, mk.Variance, scratch.slopes)
+	row.SenSlope, row.SenLower, row.SenUpper = Some(sen.Slope), sen.Lower, sen.Upper
+	row.MannKendallS, row.MannKendallT, row.MannKendallP = Some(mk.S), mk.Tau, Some(mk.P)
+	row.PMethod = Some(pMethod(mk.Exact))
+	row.Trend = trendOf(n, mk.P, sen.Slope)
+}
+
+// pMethod names how a p-value was computed.
+func pMethod(exact bool) string {
+	if exact {
+		return PExact
+	}
+	return PNormal
 }
 
 // growTo returns a slice of length n, reusing buf's storage when it is large enough.

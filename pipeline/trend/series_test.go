@@ -1,34 +1,45 @@
 package trend
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/schemas"
 )
 
-// A series appears as soon as one table has its cell, published or not; n counts only the published
-// periods, and the first and last values are the published ones.
+// A series appears as soon as one table has its cell, published or not; its statistics cover the
+// segment since its last break, n counts the published periods of that segment, and the first and
+// last values are the published ones. Germany's figures break in April (declared); France is
+// suppressed in February and an estimate in May; the Netherlands are always suppressed.
 func TestSeriesRows(t *testing.T) {
-	p := build(t,
-		tableSpec{"2019-01-01", "exposed_studies", "001:all=5 DE:all=x"},
-		tableSpec{"2019-01-01", "exposed_systems", "001:all=10 DE:all=x DE:hospital=4"},
-		tableSpec{"2019-02-01", "exposed_systems", "001:all=12 DE:all=x FR:all=3"},
-		tableSpec{"2019-03-01", "exposed_systems", "001:all=15 DE:all=7 FR:all=x"},
-		tableSpec{"2019-04-01", "exposed_systems", "001:all=x FR:all=4"},
-	)
+	var specs []gridSpec
+	for i, de := range []int64{10, 12, 14, 30, 31, 35} {
+		g := gridSpec{period: fmt.Sprintf("2019-%02d-01", i+1), metric: "exposed_systems",
+			leaves: fmt.Sprintf("DE:hospital=%d FR:hospital=5 NL:hospital=2", de), hide: "NL:all NL:hospital"}
+		switch i {
+		case 1:
+			g.hide += " FR:all FR:hospital"
+		case 3:
+			g.flags = "DE:hospital=B DE:all=B 155:all=B 155:hospital=B 150:all=B 150:hospital=B 001:all=B 001:hospital=B"
+		case 4:
+			g.flags = "FR:all=E FR:hospital=E"
+		}
+		specs = append(specs, g)
+	}
+	p := buildGrid(t, specs...)
 	want := []string{
-		"exposed_studies 001:all n=1 first=2019-01-01/5 last=2019-01-01/5 trend=-",
-		"exposed_studies DE:all n=0 first=-/- last=-/- trend=-",
-		// Three values rising: the exact p is 2/6, no evidence of a trend.
-		"exposed_systems 001:all n=3 first=2019-01-01/10 last=2019-03-01/15 trend=stable",
-		"exposed_systems DE:all n=1 first=2019-03-01/7 last=2019-03-01/7 trend=-",
-		"exposed_systems DE:hospital n=1 first=2019-01-01/4 last=2019-01-01/4 trend=-",
-		"exposed_systems FR:all n=2 first=2019-02-01/3 last=2019-04-01/4 trend=-",
+		"exposed_systems 001:all breaks=1 segment=2019-04-01 n=3 first=2019-04-01/37 last=2019-06-01/42 trend=too few periods",
+		"exposed_systems DE:all breaks=1 segment=2019-04-01 n=3 first=2019-04-01/30 last=2019-06-01/35 trend=too few periods",
+		// Five equal values: the test cannot reject, which says nothing of stability.
+		"exposed_systems FR:all breaks=0 segment=2019-01-01 n=5 first=2019-01-01/5 last=2019-06-01/5 trend=no significant trend obs=E",
+		"exposed_systems NL:all breaks=0 segment=2019-01-01 n=0 first=-/- last=-/- trend=too few periods",
 	}
 	var got []string
 	for _, row := range compute(t, p).Series {
-		got = append(got, fmtSeries(p.Vocab, row))
+		if row.Org == schemas.OrgAll && (row.Geo == 0 || p.Vocab.Geo.Node(row.Geo).Level == schemas.Country) {
+			got = append(got, fmtSeries(p.Vocab, row))
+		}
 	}
 	diffLines(t, "series", got, want)
 }
@@ -68,7 +79,7 @@ func TestSeriesSkipsSuppressedPeriods(t *testing.T) {
 			}
 			var want SeriesRow
 			describeSeries(&want, dates, values, &seriesScratch{})
-			want.Metric, want.Geo, want.Org = 0, de, hospital
+			want.Metric, want.Geo, want.Org, want.SegmentStart = 0, de, hospital, dates[0]-3
 			if *row != want {
 				t.Errorf("series with suppressed periods:\n got %+v\nwant %+v", *row, want)
 			}

@@ -8,67 +8,84 @@ import (
 	"github.com/exposure-research/exposure/schemas"
 )
 
-// The fewest published values a series statistic needs. A slope needs two points; the Mann-Kendall
-// test needs three, below which no ordering of the values is improbable enough to say anything.
-const (
-	minSlopeValues = 2
-	minMKValues    = 3
-)
+// minSlopeValues is the fewest published values a slope or a Mann-Kendall score needs: two points.
+const minSlopeValues = 2
 
 // maxExactMK is the largest number of values for which the Mann-Kendall p-value comes from the exact
-// null distribution of S (when there are no ties); above it the normal approximation is within the
-// precision a p-value is read with (Kendall 1975, Rank Correlation Methods, ch. 4).
+// permutation distribution of S, ties included (exact.go); above it the normal approximation with
+// the tie-corrected variance is used, which Kendall (1975, Rank Correlation Methods, ch. 4) finds
+// close from n = 10 on.
 const maxExactMK = 10
 
-// significance is the level of the two-sided Mann-Kendall test behind the trend column.
+// significance is the level of the two-sided Mann-Kendall test behind the trend labels.
 const significance = 0.05
 
-// The values of the trend column.
+// confidence is the level of the confidence interval of Sen's slope.
+const confidence = 0.95
+
+// zConfidence is the standard normal quantile of (1 + confidence) / 2, 1.959963984540054 for 95 %.
+var zConfidence = math.Sqrt2 * math.Erfinv(confidence)
+
+// The values of the trend labels.
 const (
 	TrendRising  = "rising"
 	TrendFalling = "falling"
-	TrendStable  = "stable"
+	// TrendNone is a test that did not reject "no trend": not evidence of stability.
+	TrendNone = "no significant trend"
+	// TrendTooFew is a series too short for the test to reject at its level, whatever its values.
+	TrendTooFew = "too few periods"
 )
 
-// mahonian[n][k] is the number of permutations of n items with k inversions, the exact null
-// distribution of Kendall's S = n(n-1)/2 - 2k for a series of n distinct values (Kendall 1975, ch. 5;
-// the recurrence I(n,k) = sum over j < n of I(n-1,k-j)).
-var mahonian = mahonianTable(maxExactMK)
+// TrendLabels lists the trend labels in the order reports explain them.
+var TrendLabels = []string{TrendRising, TrendFalling, TrendNone, TrendTooFew}
 
-// mahonianTable returns the inversion counts for every n from 0 to maxN.
-func mahonianTable(maxN int) [][]int64 {
-	table := make([][]int64, maxN+1)
-	table[0] = []int64{1}
-	for n := 1; n <= maxN; n++ {
-		row := make([]int64, n*(n-1)/2+1)
-		for k := range row {
-			for j := 0; j < n && j <= k; j++ {
-				if k-j < len(table[n-1]) {
-					row[k] += table[n-1][k-j]
-				}
-			}
+// The values of the p_method column.
+const (
+	PExact  = "exact"
+	PNormal = "normal"
+)
+
+// MinTrendPeriods is the smallest number of published values at which the two-sided Mann-Kendall
+// test can reject at the significance level: below it even a strictly monotone series, the most
+// extreme ordering (p = 2/n!), is not significant. It is computed from the exact distribution, not
+// assumed: 5 at the 5 % level (2/120 < 0.05 < 2/24).
+var MinTrendPeriods = minRejectable()
+
+// minRejectable returns the smallest n whose smallest exact two-sided p-value is below the level, or
+// maxExactMK + 1 when none up to maxExactMK is (a level too strict for exact p-values to reach).
+func minRejectable() int {
+	for n := minSlopeValues; n <= maxExactMK; n++ {
+		groups := make([]int, n)
+		for i := range groups {
+			groups[i] = 1
 		}
-		table[n] = row
+		if nullDistribution(groups).tail(int64(n*(n-1)/2)) <= significance {
+			return n
+		}
 	}
-	return table
+	return maxExactMK + 1
 }
 
-// mannKendallResult is the Mann-Kendall test of one series: the score S, Kendall's tau-b and the
-// two-sided p-value. Tau is not valid when every value is the same (0/0).
+// mannKendallResult is the Mann-Kendall test of one series: the score S, Kendall's tau-b, the
+// two-sided p-value, whether it is exact, and the variance of S under the null hypothesis with the
+// tie correction, which the confidence interval of Sen's slope uses. Tau is not valid when every
+// value is the same (0/0).
 type mannKendallResult struct {
-	S   int64
-	Tau Null[float64]
-	P   float64
+	S        int64
+	Tau      Null[float64]
+	P        float64
+	Exact    bool
+	Variance float64
 }
 
 // mannKendall tests values, in time order with no two at the same date, for a monotonic trend
-// (Mann 1945, Econometrica; Kendall 1975, Rank Correlation Methods). The p-value is two-sided: exact,
-// from the distribution of S over all orderings, for n <= 10 values without ties; otherwise from the
-// normal approximation to S with the continuity correction and the variance corrected for ties
-// (Kendall 1975, eq. 4.4), as R's Kendall::MannKendall computes it. Tau is tau-b, S over the geometric
-// mean of the numbers of pairs untied in time (all of them) and untied in value, which is what
-// Kendall::MannKendall reports and what stays within [-1, 1] when values tie. With every value the
-// same, S is 0 with certainty: the p-value is 1 and tau is undefined.
+// (Mann 1945, Econometrica; Kendall 1975, Rank Correlation Methods). The p-value is two-sided:
+// exact, from the permutation distribution of S with the values' ties, for n <= maxExactMK values;
+// otherwise from the normal approximation to S with the continuity correction and the variance
+// corrected for ties (Kendall 1975, eq. 4.4), as R's Kendall::MannKendall computes it. Tau is tau-b,
+// S over the geometric mean of the numbers of pairs untied in time (all of them) and untied in value,
+// which is what Kendall::MannKendall reports and what stays within [-1, 1] when values tie. With
+// every value the same, S is 0 with certainty: the p-value is 1 and tau is undefined.
 func mannKendall(values []int64, scratch []int64) (mannKendallResult, []int64) {
 	n := int64(len(values))
 	// Tie groups of the values: sort a copy and measure runs. The rest of the buffer is the tree
@@ -79,6 +96,8 @@ func mannKendall(values []int64, scratch []int64) (mannKendallResult, []int64) {
 	slices.Sort(sorted)
 	s := kendallS(values, sorted, buf[len(values):])
 	var tiedPairs, tieVar int64
+	var groups [maxExactMK]int
+	numGroups := 0
 	for i := 0; i < len(sorted); {
 		j := i + 1
 		for j < len(sorted) && sorted[j] == sorted[i] {
@@ -87,21 +106,25 @@ func mannKendall(values []int64, scratch []int64) (mannKendallResult, []int64) {
 		t := int64(j - i)
 		tiedPairs += t * (t - 1) / 2
 		tieVar += t * (t - 1) * (2*t + 5)
+		if numGroups < len(groups) {
+			groups[numGroups] = j - i
+		}
+		numGroups++
 		i = j
 	}
 	pairs := n * (n - 1) / 2
-	res := mannKendallResult{S: s, P: 1}
+	res := mannKendallResult{S: s, P: 1, Variance: float64(n*(n-1)*(2*n+5)-tieVar) / 18}
 	if pairs > tiedPairs {
 		res.Tau = Some(float64(s) / math.Sqrt(float64(pairs)*float64(pairs-tiedPairs)))
 	}
 	switch {
+	case n <= maxExactMK:
+		res.Exact = true
+		res.P = nullDistribution(groups[:numGroups]).tail(s)
 	case s == 0:
 		res.P = 1
-	case tiedPairs == 0 && n <= maxExactMK:
-		res.P = exactMKP(int(n), s)
 	default:
-		variance := float64(n*(n-1)*(2*n+5)-tieVar) / 18
-		z := float64(absInt(s)-1) / math.Sqrt(variance)
+		z := float64(absInt(s)-1) / math.Sqrt(res.Variance)
 		res.P = math.Erfc(z / math.Sqrt2)
 	}
 	return res, buf
@@ -139,107 +162,135 @@ func prefix(tree []int64, r int) int64 {
 	return sum
 }
 
-// exactMKP returns P(|S| >= |s|) for n distinct values in random order, from the inversion counts.
-func exactMKP(n int, s int64) float64 {
-	pairs := int64(n * (n - 1) / 2)
-	var tail, total int64
-	for k, count := range mahonian[n] {
-		total += count
-		if absInt(pairs-2*int64(k)) >= absInt(s) {
-			tail += count
-		}
-	}
-	return float64(tail) / float64(total)
-}
-
 // olsSlope returns the least-squares slope of values on years, from centred sums so that large counts
 // do not cancel (Weisberg 2005, Applied Linear Regression, 2.2). montanaflynn/stats' LinearRegression
 // computes the same slope but returns only the fitted points, not the coefficient. Years holds at
 // least two different values.
-func olsSlope(years []float64, values []int64) float64 {
+func olsSlope(years []float64, values []float64) float64 {
 	var meanYears, meanValues float64
 	for i, t := range years {
 		meanYears += t
-		meanValues += float64(values[i])
+		meanValues += values[i]
 	}
 	meanYears /= float64(len(years))
 	meanValues /= float64(len(years))
 	var sxy, sxx float64
 	for i, t := range years {
 		dt := t - meanYears
-		sxy += dt * (float64(values[i]) - meanValues)
+		sxy += dt * (values[i] - meanValues)
 		sxx += dt * dt
 	}
 	return sxy / sxx
 }
 
+// senResult is Sen's slope with its confidence interval; an end of the interval is not valid when
+// the interval reaches past the smallest or largest pairwise slope.
+type senResult struct {
+	Slope        float64
+	Lower, Upper Null[float64]
+}
+
 // senSlope returns Sen's slope, the median of the slopes between every two values at different dates
-// (Sen 1968, JASA 63:1379), and the grown scratch buffer. Dates are strictly increasing and at least
-// two.
-func senSlope(dates []schemas.Date, values []int64, scratch []float64) (float64, []float64) {
+// (Sen 1968, JASA 63:1379), with its confidence interval at the confidence level, and the grown
+// scratch buffer. The interval is the one of Sen (1968, eq. 2.6) in Gilbert's form (1987, Statistical
+// Methods for Environmental Pollution Monitoring, 16.4.3; Hollander & Wolfe 1999, Nonparametric
+// Statistical Methods, 9.4): with C = z * sqrt(Var S) and N slopes, the slopes of 0-based order
+// round((N - C)/2) - 1 and round((N + C)/2), rounding half to even, as scipy.stats.theilslopes
+// computes them; variance is Var S under no trend, with the tie correction (mannKendall). Where
+// scipy clamps an order outside the slopes to the smallest or largest one, which would claim a
+// narrower interval than the method gives, that end is null. Dates are strictly increasing and at
+// least two.
+func senSlope(dates []schemas.Date, y []float64, variance float64, scratch []float64) (senResult, []float64) {
 	n := len(dates)
-	// Room for the slopes and, behind them, for what middle keeps of them (about a tenth).
-	if room := n*(n-1)/2*9/8 + 2048; cap(scratch) < room {
+	// Room for the slopes and, behind them, for what orderStats keeps of them (the values between
+	// the interval's ends, a fifth at most where the bracket is used).
+	if room := n*(n-1)/2*5/4 + 2048; cap(scratch) < room {
 		scratch = make([]float64, 0, room)
 	}
 	slopes := scratch[:0]
 	for i := range dates {
 		for j := i + 1; j < len(dates); j++ {
-			slopes = append(slopes, (float64(values[j])-float64(values[i]))/dates[j].YearsSince(dates[i]))
+			slopes = append(slopes, (y[j]-y[i])/dates[j].YearsSince(dates[i]))
 		}
 	}
 	m := len(slopes)
-	lower, upper := middle(slopes, slopes[m:cap(slopes)])
+	c := zConfidence * math.Sqrt(variance)
+	lo := int(math.RoundToEven((float64(m)-c)/2)) - 1
+	hi := int(math.RoundToEven((float64(m) + c) / 2))
+	// The orders wanted: the middle one or two, and the interval's ends where they are slopes.
+	ks := [4]int{m / 2, max(0, m/2-1), min(max(lo, 0), m-1), min(max(hi, 0), m-1)}
+	var got [4]float64
+	orderStats(slopes, slopes[m:cap(slopes)], ks[:], got[:])
+	var res senResult
 	if m%2 == 1 {
-		return upper, slopes
+		res.Slope = got[0]
+	} else {
+		res.Slope = (got[1] + got[0]) / 2
 	}
-	return (lower + upper) / 2, slopes
+	if lo >= 0 && lo < m {
+		res.Lower = Some(got[2])
+	}
+	if hi >= 0 && hi < m {
+		res.Upper = Some(got[3])
+	}
+	return res, slopes
 }
 
-// middle returns the order statistics m/2-1 and m/2 (from 0) of the m values of a, the two middle
-// values when m is even (lower is meaningless when m is 1); a is reordered, scratch is a buffer.
-// A series of 628 periods has 196,878 slopes, and a selection over all of them was three quarters of
-// the series statistics. So, as Floyd and Rivest do (CACM 18:165, 1975), two values of a sorted
-// sample bracket the middle, one pass counts the values below the bracket and keeps those inside,
-// and selectKth runs on those few (628 random values: 2.8 to 1.0 ms per series). The values
-// returned are the order statistics whatever the sample: when the bracket misses, the selection
-// runs on all of a.
-func middle(a, scratch []float64) (lower, upper float64) {
+// orderStats sets out[i] to the order statistic ks[i] (from 0) of a, which it may reorder; scratch
+// is a buffer. Sen's slope needs four orders of up to 196,878 slopes (628 periods): selecting each
+// on all of them was most of the series statistics. So, as Floyd and Rivest do (CACM 18:165, 1975),
+// two values of a sorted sample bracket the orders wanted, one pass counts the values below the
+// bracket and keeps those inside (for the interval of Sen's slope, a few per cent of them), and a
+// sort of those few gives every order. The values are the order statistics whatever the sample:
+// when the bracket misses, or keeps more than scratch holds, or a is small, selections on all of a
+// fix the smallest and largest order, and a sort of what lies between gives the rest.
+func orderStats(a, scratch []float64, ks []int, out []float64) {
 	m := len(a)
-	k := m / 2
 	const sampleSize = 1024
-	if m < 16*sampleSize {
-		upper = selectKth(a, k)
-		if k > 0 {
-			lower = slices.Max(a[:k])
+	if m >= 16*sampleSize {
+		sample := scratch[:0]
+		for i := range sampleSize {
+			sample = append(sample, a[int(int64(i)*int64(m)/sampleSize)])
 		}
-		return lower, upper
-	}
-	sample := scratch[:0]
-	for i := range sampleSize {
-		sample = append(sample, a[int(int64(i)*int64(m)/sampleSize)])
-	}
-	slices.Sort(sample)
-	// A margin of about three standard deviations of the sample's rank of the middle.
-	at := k * sampleSize / m
-	lo, hi := sample[max(0, at-3*16)], sample[min(sampleSize-1, at+3*16)]
-	below := 0
-	inside := scratch[:0]
-	for _, v := range a {
-		if v < lo {
-			below++
-		} else if v <= hi {
-			inside = append(inside, v)
+		slices.Sort(sample)
+		kmin, kmax := slices.Min(ks), slices.Max(ks)
+		// A margin of about three standard deviations of the sample's rank of an order.
+		lo := sample[max(0, kmin*sampleSize/m-3*16)]
+		hi := sample[min(sampleSize-1, kmax*sampleSize/m+3*16)]
+		below := 0
+		inside := scratch[:0]
+		fits := true
+		for _, v := range a {
+			switch {
+			case v < lo:
+				below++
+			case v <= hi:
+				if len(inside) == cap(inside) {
+					fits = false
+				} else {
+					inside = append(inside, v)
+				}
+			}
+		}
+		if fits && below <= kmin && kmax < below+len(inside) {
+			slices.Sort(inside)
+			for i, k := range ks {
+				out[i] = inside[k-below]
+			}
+			return
 		}
 	}
-	if below <= k-1 && k < below+len(inside) {
-		upper = selectKth(inside, k-below)
-		lower = slices.Max(inside[:k-below])
-		return lower, upper
+	// Two selections fix the smallest and the largest order wanted, with every value between them
+	// in between; a sort of those (the interval's few per cent) gives the orders inside.
+	kmin, kmax := slices.Min(ks), slices.Max(ks)
+	selectKth(a, kmin)
+	if kmax > kmin {
+		selectKth(a[kmin+1:], kmax-kmin-1)
+		slices.Sort(a[kmin+1 : kmax])
 	}
-	upper = selectKth(a, k)
-	lower = slices.Max(a[:k])
-	return lower, upper
+	for i, k := range ks {
+		out[i] = a[k]
+	}
 }
 
 // selectKth rearranges a so that a[k] is its k-th smallest value (from 0), everything before it no
@@ -292,30 +343,38 @@ func selectKth(a []float64, k int) float64 {
 
 // cagr returns the compound annual growth rate as a fraction, (last/first)^(1/years) - 1, from the
 // first non-zero value to the last value, years from their dates. It is not valid when no value is
-// non-zero or when the first non-zero value is the last one (no time has passed).
+// non-zero or when the two values are less than one calendar year apart (SPEC 5: an annual rate
+// over days extrapolates a short-term change into growth rates such as 10^134).
 func cagr(dates []schemas.Date, values []int64) Null[float64] {
 	first := slices.IndexFunc(values, func(v int64) bool { return v != 0 })
 	last := len(values) - 1
-	if first < 0 || first == last {
+	if first < 0 || first == last || !atLeastAYear(dates[first], dates[last]) {
 		return Null[float64]{}
 	}
 	years := dates[last].YearsSince(dates[first])
-	if years <= 0 {
-		return Null[float64]{}
-	}
 	return Some(math.Pow(float64(values[last])/float64(values[first]), 1/years) - 1)
 }
 
-// trendOf names the direction of a series: rising or falling when the Mann-Kendall test rejects no
-// trend at the 5 % level and Sen's slope has that sign, stable otherwise.
-func trendOf(p, sen float64) string {
+// atLeastAYear reports whether later is at least one calendar year after earlier: on or after the
+// same day of the next year (29 February to 1 March).
+func atLeastAYear(earlier, later schemas.Date) bool {
+	return !later.Time().Before(earlier.Time().AddDate(1, 0, 0))
+}
+
+// trendOf labels a series of n published values from its Mann-Kendall p-value and Sen's slope:
+// too few periods below MinTrendPeriods, where no data could reject; rising or falling when the test
+// rejects no trend at the significance level and Sen's slope has that sign; no significant trend
+// otherwise (a test that does not reject is not evidence of stability).
+func trendOf(n int, p, sen float64) string {
 	switch {
+	case n < MinTrendPeriods:
+		return TrendTooFew
 	case p < significance && sen > 0:
 		return TrendRising
 	case p < significance && sen < 0:
 		return TrendFalling
 	}
-	return TrendStable
+	return TrendNone
 }
 
 func absInt(a int64) int64 {

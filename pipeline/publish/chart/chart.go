@@ -389,16 +389,16 @@ func overTimeCaption(metric schemas.Metric, lines []line, first, last schemas.Da
 	if len(gaps) > 0 {
 		fmt.Fprintf(&b, " Values that are withheld to protect small counts or not reported are gaps, not zeros: %s.", nameSome(gaps))
 	}
-	var narrower []string
+	var breaks []string
 	for _, l := range lines {
 		for _, p := range l.Points {
-			if p.Narrower && p.State == cellPublished {
-				narrower = append(narrower, fmt.Sprintf("%s %s", l.Name, p.Period))
+			if p.Break && p.State == cellPublished {
+				breaks = append(breaks, fmt.Sprintf("%s %s", l.Name, p.Period))
 			}
 		}
 	}
-	if len(narrower) > 0 {
-		fmt.Fprintf(&b, " Not joined to the period before, because fewer countries were reported: %s.", nameSome(narrower))
+	if len(breaks) > 0 {
+		fmt.Fprintf(&b, " Not joined to the period before, because the series breaks there (its source, definition or coverage changed): %s.", nameSome(breaks))
 	}
 	return b.String()
 }
@@ -537,6 +537,9 @@ func moversFigure(vocab *schemas.Vocabulary, m schemas.MetricID, prev, last *pro
 		who, strings.ToLower(metricName(metric.Code)), metric.Unit, mv.From, mv.To)
 	if mv.Withheld > 0 {
 		fmt.Fprintf(&caption, " Not shown: %d %s whose change cannot be derived because a value is withheld.", mv.Withheld, plural(mv.Withheld, "country", "countries"))
+	}
+	if mv.Breaks > 0 {
+		fmt.Fprintf(&caption, " Not shown: %d %s whose series breaks (its source, definition or coverage changed), so that no change is published.", mv.Breaks, plural(mv.Breaks, "country", "countries"))
 	}
 	return &figure{plot: p, width: chartWidth, height: chartHeight, caption: caption.String()}, nil
 }

@@ -378,13 +378,29 @@ func TestTopMovers(t *testing.T) {
 			[]string{"IT +11", "IE +10", "GB +9", "FR +8", "FI +7", "ES +6", "DK +5", "DE +4", "CH +3", "BE +2"}, 0},
 		{"fall ranks by size", "DE:clinic=50 FR:clinic=10 NL:clinic=10", "DE:clinic=20 FR:clinic=12 NL:clinic=5", "",
 			[]string{"FR +2", "NL -5", "DE -30"}, 0},
+		// DE's series breaks (marked below): its change is not a change, and it is counted apart.
+		{"break in series", "DE:clinic=10 FR:clinic=10", "DE:clinic=40 FR:clinic=12", "",
+			[]string{"FR +2"}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := build(t,
 				tableSpec{"2019-01-01", "exposed_systems", tc.prev, ""},
 				tableSpec{"2019-02-01", "exposed_systems", tc.now, tc.suppress})
+			breaks := 0
+			if tc.name == "break in series" {
+				de, _ := v.Geo.CountryByCode("DE")
+				for i, c := range r.Protected.Tables[1].Cells {
+					if c.Geo == de && c.Org == schemas.OrgAll {
+						r.Protected.Tables[1].Cells[i] = c.WithFacts(schemas.ObsBreak|schemas.BreakDeclared, 0)
+					}
+				}
+				breaks = 1
+			}
 			mv := topMovers(v, r.Protected.Tables[0], r.Protected.Tables[1])
+			if mv.Breaks != breaks {
+				t.Errorf("breaks = %d, want %d", mv.Breaks, breaks)
+			}
 			var got []string
 			for _, m := range mv.Top {
 				got = append(got, fmt.Sprintf("%s %+d", v.Geo.Node(m.Geo).Code, m.Change))
@@ -426,18 +442,21 @@ func TestRenderRejects(t *testing.T) {
 	}
 }
 
-// TestOverTimeCoverageBreak checks that a total is not joined across periods when countries it
-// covered drop out: the world of a US-only period is not the world of the period before.
+// TestOverTimeCoverageBreak checks that a total is not joined across a break in series, which
+// protect flags when the countries it covers change in either direction (the world of a US-only
+// period is not the world of the period before) and which a dataset may declare.
 func TestOverTimeCoverageBreak(t *testing.T) {
 	tests := []struct {
 		name     string
-		last     string // leaves of the third period
-		segments []int  // lengths of the world line's segments
-		caption  bool   // the caption names the break
+		last     string           // leaves of the third period
+		flags    schemas.ObsFlags // of the world total in the third period, as protect sets them
+		segments []int            // lengths of the world line's segments
 	}{
-		{"same countries", "DE:hospital=120 US:hospital=52", []int{3}, false},
-		{"a country added", "DE:hospital=120 FR:hospital=9 US:hospital=52", []int{3}, false},
-		{"a country dropped", "US:hospital=52", []int{2, 1}, true},
+		{"same countries", "DE:hospital=120 US:hospital=52", 0, []int{3}},
+		{"a country added", "DE:hospital=120 FR:hospital=9 US:hospital=52", schemas.ObsBreak | schemas.BreakCoverage, []int{2, 1}},
+		{"a country dropped", "US:hospital=52", schemas.ObsBreak | schemas.BreakCoverage, []int{2, 1}},
+		{"a declared break", "DE:hospital=120 US:hospital=52", schemas.ObsBreak | schemas.BreakDeclared, []int{2, 1}},
+		{"an estimate is no break", "DE:hospital=120 US:hospital=52", schemas.ObsEstimated, []int{3}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -446,6 +465,8 @@ func TestOverTimeCoverageBreak(t *testing.T) {
 				tableSpec{"2019-02-01", "exposed_systems", "DE:hospital=110 US:hospital=51", ""},
 				tableSpec{"2019-03-01", "exposed_systems", tc.last, ""},
 			)
+			cells := r.Protected.Tables[2].Cells
+			cells[0] = cells[0].WithFacts(tc.flags, 0) // the world, all types: the first cell
 			m, _ := r.Protected.Vocab.MetricByCode("exposed_systems")
 			world := overTimeLines(r.Protected.Vocab, metricTables(r.Protected)[m])[0]
 			var lengths []int
@@ -459,8 +480,9 @@ func TestOverTimeCoverageBreak(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Contains(files[0].Caption, "fewer countries were reported: World 2019-03-01"); got != tc.caption {
-				t.Errorf("caption names the break = %v, want %v: %s", got, tc.caption, files[0].Caption)
+			wantCaption := len(tc.segments) > 1
+			if got := strings.Contains(files[0].Caption, "the series breaks there (its source, definition or coverage changed): World 2019-03-01"); got != wantCaption {
+				t.Errorf("caption names the break = %v, want %v: %s", got, wantCaption, files[0].Caption)
 			}
 		})
 	}

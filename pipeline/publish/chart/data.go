@@ -29,6 +29,12 @@ const (
 // lookup finds the cell (geo, org) of a table, whose cells are sorted by (GeoID, OrgID) as protect
 // promises.
 func lookup(t *protect.Table, geo schemas.GeoID, org schemas.OrgID) (int64, cellState) {
+	v, st, _ := lookupFlags(t, geo, org)
+	return v, st
+}
+
+// lookupFlags is lookup with the cell's observation flags.
+func lookupFlags(t *protect.Table, geo schemas.GeoID, org schemas.OrgID) (int64, cellState, schemas.ObsFlags) {
 	i, found := slices.BinarySearchFunc(t.Cells, protect.Cell{Geo: geo, Org: org}, func(a, b protect.Cell) int {
 		if c := cmp.Compare(a.Geo, b.Geo); c != 0 {
 			return c
@@ -36,12 +42,12 @@ func lookup(t *protect.Table, geo schemas.GeoID, org schemas.OrgID) (int64, cell
 		return cmp.Compare(a.Org, b.Org)
 	})
 	if !found {
-		return 0, cellMissing
+		return 0, cellMissing, 0
 	}
 	if v, ok := t.Cells[i].Value(); ok {
-		return v, cellPublished
+		return v, cellPublished, t.Cells[i].Flags
 	}
-	return 0, cellSuppressed
+	return 0, cellSuppressed, t.Cells[i].Flags
 }
 
 // metricTables returns the tables of every metric, by MetricID, each in period order (the order of
@@ -59,10 +65,10 @@ type point struct {
 	Period schemas.Date
 	Value  int64
 	State  cellState
-	// Narrower is set when countries that the area's total covered in the line's previous period
-	// have no submission in this one: the two totals count different countries, so the line is not
-	// drawn between them (the key figures of report.md make the same call).
-	Narrower bool
+	// Break is set when the cell is a break in series (obs_status B: its source, definition or the
+	// set of cells it adds up differs from the line's previous period): the two values measure
+	// different things, so the line is not drawn between them (report.md makes the same call).
+	Break bool
 }
 
 // line is the series of one area (organization type all) over a metric's periods.
@@ -78,7 +84,7 @@ func (l line) segments() [][]point {
 	var segs [][]point
 	var cur []point
 	for _, p := range l.Points {
-		if p.Narrower && len(cur) > 0 {
+		if p.Break && len(cur) > 0 {
 			segs = append(segs, cur)
 			cur = nil
 		}
@@ -104,13 +110,9 @@ func overTimeLines(vocab *schemas.Vocabulary, tables []*protect.Table) []line {
 	geo := vocab.Geo
 	seriesOf := func(id schemas.GeoID) line {
 		l := line{Geo: id, Name: geo.Node(id).Name}
-		var before []schemas.GeoID
-		for i, t := range tables {
-			v, st := lookup(t, id, schemas.OrgAll)
-			covered := countriesUnder(geo, t, id)
-			narrower := i > 0 && !containsAll(covered, before)
-			l.Points = append(l.Points, point{Period: t.Period, Value: v, State: st, Narrower: narrower})
-			before = covered
+		for _, t := range tables {
+			v, st, flags := lookupFlags(t, id, schemas.OrgAll)
+			l.Points = append(l.Points, point{Period: t.Period, Value: v, State: st, Break: flags.Has(schemas.ObsBreak)})
 		}
 		return l
 	}
@@ -136,35 +138,6 @@ func overTimeLines(vocab *schemas.Vocabulary, tables []*protect.Table) []line {
 		lines = append(lines, regions[i].line)
 	}
 	return lines
-}
-
-// countriesUnder returns, in GeoID order, the countries at or below area that have a submission
-// (a cell of organization type all) in the table.
-func countriesUnder(geo *schemas.Geography, t *protect.Table, area schemas.GeoID) []schemas.GeoID {
-	var out []schemas.GeoID
-	for _, c := range t.Cells {
-		if c.Org != schemas.OrgAll || geo.Node(c.Geo).Level != schemas.Country {
-			continue
-		}
-		if c.Geo == area || slices.Contains(geo.Ancestors(c.Geo), area) {
-			out = append(out, c.Geo)
-		}
-	}
-	return out
-}
-
-// containsAll reports whether every element of sub is in set; both are sorted.
-func containsAll(set, sub []schemas.GeoID) bool {
-	i := 0
-	for _, x := range sub {
-		for i < len(set) && set[i] < x {
-			i++
-		}
-		if i == len(set) || set[i] != x {
-			return false
-		}
-	}
-	return true
 }
 
 // lastPublished returns the line's last published value.
@@ -274,6 +247,7 @@ type movers struct {
 	From, To schemas.Date
 	Top      []mover // largest change first (positive to negative); at most maxMovers
 	Withheld int     // countries of both periods whose change cannot be derived from published values
+	Breaks   int     // countries of both periods whose series breaks: no change is published
 }
 
 // topMovers returns the countries (organization type all) with the largest published absolute
@@ -290,6 +264,10 @@ func topMovers(vocab *schemas.Vocabulary, prev, last *protect.Table) movers {
 		}
 		before, prevState := lookup(prev, c.Geo, schemas.OrgAll)
 		if prevState == cellMissing {
+			continue
+		}
+		if c.Flags.Has(schemas.ObsBreak) {
+			m.Breaks++ // no change across a break in series (SPEC 5)
 			continue
 		}
 		now, ok := c.Value()

@@ -140,7 +140,14 @@ type field struct {
 	Name        string       `json:"name"`
 	Type        string       `json:"type"`
 	Description string       `json:"description,omitempty"`
+	Categories  []category   `json:"categories,omitempty"`
 	Constraints *constraints `json:"constraints,omitempty"`
+}
+
+// category is one value of a coded column with its label (Table Schema v2 categories).
+type category struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
 }
 
 type constraints struct {
@@ -205,10 +212,11 @@ func describe(r Resource, vocab *schemas.Vocabulary) (resource, error) {
 
 // tableDescriptions say what each published table holds, after SPEC section 5.
 var tableDescriptions = map[string]string{
-	schemas.Cells.File:   "Every cell of every protected table, totals included; a suppressed cell has a null value.",
-	schemas.Trends.File:  "Every cell that has a previous period, with its change and rank, derived from published values only.",
-	schemas.Series.File:  "One row per series (metric, area, organization type) with its trend statistics over the published periods.",
-	schemas.Summary.File: "One row per (period, metric, geographic level, organization type) with statistics over the published values of the level.",
+	schemas.Cells.File:       "Every cell of every protected table, totals included; a suppressed cell has a null value.",
+	schemas.Trends.File:      "Every cell that has a previous period, with its change and rank, derived from published values only.",
+	schemas.Series.File:      "One row per series (metric, area, organization type) with its trend statistics over the published periods since its last break.",
+	schemas.Summary.File:     "One row per (period, metric, geographic level, organization type) with statistics over all units of the level, each given only when the published cells prove it.",
+	schemas.Comparisons.File: "One row per comparison of a country's trend (metric, all organization types) with its sub-region's, region's, the world's, another country's of its sub-region or a pair named by the dataset: the Mann-Kendall test and Sen's slope of the log-ratio of the two series.",
 }
 
 // mediatypes are the IANA media types of the other files a report folder holds.
@@ -219,27 +227,25 @@ var mediatypes = map[string]string{
 	"csv":  "text/csv",
 }
 
-// keyColumns are the columns that identify a row; each table's primary key is the run of them that
-// it starts with (SPEC 5: the key columns come first, in this order).
-var keyColumns = map[string]bool{
-	schemas.ColPeriod: true, schemas.ColMetric: true, schemas.ColGeoLevel: true, schemas.ColGeo: true, schemas.ColOrgType: true,
-}
-
 // tableSchemaOf generates the table schema of a published table from its columns.
 func tableSchemaOf(t schemas.Table, vocab *schemas.Vocabulary) (*tableSchema, error) {
 	enums := codeLists(vocab)
+	cats, err := categories()
+	if err != nil {
+		return nil, err
+	}
 	ts := &tableSchema{
 		// A Parquet file has nulls of its own; no string value stands for a missing one, so an empty
 		// string stays an empty string (the standard's default [""] is for text formats).
 		MissingValues: []string{},
 	}
-	keys := true
+	ts.PrimaryKey = t.KeyColumns()
 	for _, c := range t.Columns {
 		typ, err := fieldType(c.Type)
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", c.Name, err)
 		}
-		f := field{Name: c.Name, Type: typ, Description: c.Description}
+		f := field{Name: c.Name, Type: typ, Description: c.Description, Categories: cats[c.Name]}
 		var cons constraints
 		cons.Required = !c.Nullable
 		cons.Enum = enums[c.Name]
@@ -247,9 +253,6 @@ func tableSchemaOf(t schemas.Table, vocab *schemas.Vocabulary) (*tableSchema, er
 			f.Constraints = &cons
 		}
 		ts.Fields = append(ts.Fields, f)
-		if keys = keys && keyColumns[c.Name]; keys {
-			ts.PrimaryKey = append(ts.PrimaryKey, c.Name)
-		}
 	}
 	if len(ts.PrimaryKey) == 0 {
 		return nil, fmt.Errorf("%s does not start with a key column", t.File)
@@ -272,12 +275,64 @@ func codeLists(vocab *schemas.Vocabulary) map[string][]string {
 		metrics = append(metrics, vocab.Metric(m).Code)
 	}
 	return map[string][]string{
-		schemas.ColStatus:   {schemas.StatusPublished, schemas.StatusSuppressed},
-		schemas.ColGeoLevel: levels,
-		schemas.ColOrgType:  orgs,
-		schemas.ColMetric:   metrics,
-		"trend":             {trend.TrendRising, trend.TrendFalling, trend.TrendStable},
+		schemas.ColStatus:              {schemas.StatusPublished, schemas.StatusSuppressed},
+		schemas.ColGeoLevel:            levels,
+		schemas.ColOrgType:             orgs,
+		schemas.ColMetric:              metrics,
+		schemas.ColTrend:               trend.TrendLabels,
+		schemas.ColObsStatus:           {schemas.ObsCodeNormal, schemas.ObsCodeBreak, schemas.ObsCodeEstimated, schemas.ObsCodeProvisional},
+		schemas.ColConfStatus:          {schemas.ConfFree, schemas.ConfConfidential},
+		schemas.ColPMethod:             {trend.PExact, trend.PNormal},
+		schemas.ColRelation:            {trend.RelationSubRegion, trend.RelationRegion, trend.RelationWorld, trend.RelationPeer, trend.RelationDeclared},
+		schemas.ColOtherGeo + "_level": levels,
 	}
+}
+
+// trendLabels say what each trend label means, for the categories of the trend columns.
+var trendLabels = map[string]string{
+	trend.TrendRising:  "Rising: the two-sided Mann-Kendall test rejects no trend at 5 % and Sen's slope is positive",
+	trend.TrendFalling: "Falling: the test rejects no trend at 5 % and Sen's slope is negative",
+	trend.TrendNone:    "No significant trend: the test does not reject at 5 %, which is not evidence of stability",
+	trend.TrendTooFew:  fmt.Sprintf("Too few periods: fewer than %d published values, below which no data can be significant at 5 %%", trend.MinTrendPeriods),
+}
+
+// categories returns the labelled values of the coded columns that have labels: the SDMX code lists
+// of obs_status and conf_status (embedded in schemas/data), the break reasons and the trend labels.
+func categories() (map[string][]category, error) {
+	out := map[string][]category{}
+	for _, l := range []struct {
+		column string
+		read   func() ([]schemas.Code, error)
+	}{
+		{schemas.ColObsStatus, schemas.ObsStatusCodes},
+		{schemas.ColConfStatus, schemas.ConfStatusCodes},
+	} {
+		codes, err := l.read()
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range codes {
+			out[l.column] = append(out[l.column], category{Value: c.Code, Label: c.Label + ": " + c.Description})
+		}
+	}
+	// A break has one cause or several, joined by ",": every combination is a category.
+	reasons, err := schemas.BreakReasonCodes()
+	if err != nil {
+		return nil, err
+	}
+	for mask := 1; mask < 1<<len(reasons); mask++ {
+		var codes, labels []string
+		for i, r := range reasons {
+			if mask&(1<<i) != 0 {
+				codes, labels = append(codes, r.Code), append(labels, r.Label)
+			}
+		}
+		out[schemas.ColBreakReason] = append(out[schemas.ColBreakReason], category{Value: strings.Join(codes, ","), Label: strings.Join(labels, "; ")})
+	}
+	for _, label := range trend.TrendLabels {
+		out[schemas.ColTrend] = append(out[schemas.ColTrend], category{Value: label, Label: trendLabels[label]})
+	}
+	return out, nil
 }
 
 // fieldType maps an Arrow type of schemas to its Table Schema type.

@@ -42,6 +42,7 @@ func fixture(t *testing.T) (protect.Provenance, *schemas.Vocabulary, []Resource)
 		{Path: "trends.parquet", Bytes: 23456, SHA256: hash(0x02), Rows: 800},
 		{Path: "series.parquet", Bytes: 3456, SHA256: hash(0x03), Rows: 400},
 		{Path: "summary.parquet", Bytes: 456, SHA256: hash(0x04), Rows: 64},
+		{Path: "comparisons.parquet", Bytes: 789, SHA256: hash(0x07), Rows: 96},
 		{Path: "report.md", Bytes: 5678, SHA256: hash(0x05)},
 		{Path: "charts/exposed_systems-over-time.svg", Bytes: 9000, SHA256: hash(0x06)},
 	}
@@ -97,12 +98,15 @@ type descriptor struct {
 	Resources []resourceDoc
 }
 
+type categoryDoc struct{ Value, Label string }
+
 type resourceDoc struct {
 	Name, Path, Format, Mediatype, Hash, Type string
 	Bytes                                     int64
 	Schema                                    *struct {
 		Fields []struct {
 			Name, Type, Description string
+			Categories              []categoryDoc
 			Constraints             *struct {
 				Required bool
 				Enum     []string
@@ -135,13 +139,27 @@ func TestEveryColumnDescribed(t *testing.T) {
 		"trends.parquet":  {"period", "metric", "geo_level", "geo", "org_type"},
 		"series.parquet":  {"metric", "geo_level", "geo", "org_type"},
 		"summary.parquet": {"period", "metric", "geo_level", "org_type"},
+		// Two series: the first one's keys, then the area it is compared with.
+		"comparisons.parquet": {"metric", "geo_level", "geo", "org_type", "other_geo"},
 	}
 	wantEnum := map[string][]string{
-		"status":    {"published", "suppressed"},
-		"geo_level": {"world", "region", "subregion", "country"},
-		"org_type":  {"all", "hospital", "clinic", "radiology_provider", "imaging_center", "research", "government", "other", "unknown"},
-		"metric":    {"exposed_systems", "exposed_studies", "exposed_images", "affected_patients", "new_systems", "offline_systems", "high_vulnerabilities", "critical_vulnerabilities"},
-		"trend":     {"rising", "falling", "stable"},
+		"status":          {"published", "suppressed"},
+		"geo_level":       {"world", "region", "subregion", "country"},
+		"org_type":        {"all", "hospital", "clinic", "radiology_provider", "imaging_center", "research", "government", "other", "unknown"},
+		"metric":          {"exposed_systems", "exposed_studies", "exposed_images", "affected_patients", "new_systems", "offline_systems", "high_vulnerabilities", "critical_vulnerabilities"},
+		"trend":           {"rising", "falling", "no significant trend", "too few periods"},
+		"obs_status":      {"A", "B", "E", "P"},
+		"conf_status":     {"F", "C"},
+		"p_method":        {"exact", "normal"},
+		"relation":        {"subregion", "region", "world", "peer", "declared"},
+		"other_geo_level": {"world", "region", "subregion", "country"},
+	}
+	// The coded columns whose values are labelled (Table Schema v2 categories), with one value each.
+	wantCategory := map[string][2]string{
+		"obs_status":   {"B", "Time series break: "},
+		"conf_status":  {"C", "Confidential statistical information: "},
+		"break_reason": {"source,coverage", "Change of source; Change of coverage"},
+		"trend":        {"too few periods", "Too few periods: fewer than 5 published values"},
 	}
 	for _, table := range schemas.Outputs {
 		t.Run(table.File, func(t *testing.T) {
@@ -176,6 +194,14 @@ func TestEveryColumnDescribed(t *testing.T) {
 				}
 				if !slices.Equal(enum, wantEnum[c.Name]) {
 					t.Errorf("%s: enum = %q, want %q", c.Name, enum, wantEnum[c.Name])
+				}
+				if want, ok := wantCategory[c.Name]; ok {
+					i := slices.IndexFunc(f.Categories, func(c categoryDoc) bool { return c.Value == want[0] })
+					if i < 0 || !strings.HasPrefix(f.Categories[i].Label, want[1]) {
+						t.Errorf("%s: categories %+v, want %s labelled %q...", c.Name, f.Categories, want[0], want[1])
+					}
+				} else if f.Categories != nil {
+					t.Errorf("%s: unexpected categories %+v", c.Name, f.Categories)
 				}
 			}
 			if !slices.Equal(r.Schema.PrimaryKey, wantKeys[table.File]) {
