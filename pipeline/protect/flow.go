@@ -45,6 +45,14 @@ type network struct {
 	mark    []uint32
 	markGen uint32
 	path    []int32
+	pathFwd []bool // with swapPath: whether each arc of path is stepped along
+
+	// The two-layer search of swapPath.
+	dist2     []int64
+	seen2     []uint32
+	epoch2    uint32
+	pred2     []int32
+	predState []int32
 }
 
 // halfArc is an arc as seen from one of its nodes. It carries the node at the other end and the

@@ -86,6 +86,9 @@ type template struct {
 	// partners lists, per member beyond the origin, the member's cell at each origin cell (-1 when
 	// it has none), so that freeness and weights of the members are read without lookups.
 	partners [][]int32
+	// zlo, zhi and zero are the bounds and zero keys of a swap (zero.go), computed on first use.
+	zlo, zhi []int64
+	zero     []bool
 }
 
 // maxTemplateMembers and maxTemplates bound the search for templates: a move that needs more tables
@@ -110,6 +113,8 @@ type tableState struct {
 	base      int64   // the per-cell charge of suppressionCost
 	links     []link
 	tpls      []*template // computed on first use
+	// noSwap marks the sensitive cells that need a swap (zero.go) but have none; nil for none.
+	noSwap []bool
 	// support holds, per sensitive cell, the cells its current witnesses move, sorted.
 	support [][]cellRef
 	// dependents lists, per cell, sensitive cells whose witnesses used it at some time (some may

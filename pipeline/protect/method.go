@@ -52,7 +52,7 @@ func protectJointCtx(ctx context.Context, j *joint, prs []*protector, done func(
 	for t, cells := range deferred {
 		for _, e := range cells {
 			ref := cellRef{int32(t), e}
-			ok, err := pr.protectCell(ref)
+			ok, err := pr.protectCell(ref, true)
 			if err == nil && ok {
 				ok, err = pr.protectSingletons(ref)
 			}
@@ -223,6 +223,23 @@ func (pr *protector) proveCell(e cellRef, moved map[cellRef]bool) string {
 	}
 	if msg := check(none, pr.need(e)); msg != "" {
 		return msg
+	}
+	if pr.needsSwap(e) {
+		w, ok := pr.findSwap(e)
+		if !ok {
+			return "no swap with a withheld zero takes it to 0"
+		}
+		d := direction{false, pr.j.tables[e.table].p.cells[e.cell].value}
+		if msg := checkWitness(pr.j, w, e, d, none); msg != "" {
+			return msg
+		}
+		if !swapsZero(pr.j, w, e) {
+			return "its swap does not keep the number of withheld zeros"
+		}
+		for _, c := range w.cells {
+			moved[c] = true
+		}
+		cells = append(cells, w.cells...)
 	}
 	outsider := len(cells)
 	seen := map[cellRef]bool{}

@@ -566,15 +566,34 @@ func (pr *protector) tryTemplate(e, fixed cellRef, tpl *template, d direction) (
 	return cost, ok
 }
 
-// protectCell secures sensitive cell e against an outsider and records its witnesses' cells.
-func (pr *protector) protectCell(e cellRef) (bool, error) {
+// protectCell secures sensitive cell e against an outsider, with a swap where it needs one (zero.go),
+// and records its witnesses' cells. With final false (tables in parallel) a missing swap leaves
+// the cell to the joint phase; with final true it is recorded as having none.
+func (pr *protector) protectCell(e cellRef, final bool) (bool, error) {
 	ts := pr.j.tables[e.table]
 	supp, ok, err := pr.secure(e, cellRef{-1, -1}, pr.need(e), !ts.frozen, ts.support[e.cell][:0])
 	if err != nil || !ok {
 		return false, err
 	}
+	if pr.zeroSwap(e) {
+		if supp, ok = pr.swap(e, !ts.frozen, supp); !ok {
+			if !final {
+				return false, nil
+			}
+			if ts.noSwap == nil {
+				ts.noSwap = make([]bool, len(ts.p.cells))
+			}
+			ts.noSwap[e.cell] = true
+		}
+	}
 	pr.setSupport(e, supp)
 	return true, nil
+}
+
+// needsSwap reports whether sensitive cell e is protected by a swap.
+func (pr *protector) needsSwap(e cellRef) bool {
+	ts := pr.j.tables[e.table]
+	return pr.zeroSwap(e) && (ts.noSwap == nil || !ts.noSwap[e.cell])
 }
 
 // setSupport records the cells e's witnesses move.
@@ -625,6 +644,11 @@ func (pr *protector) verifyCell(e cellRef, supp []cellRef) ([]cellRef, bool) {
 	if !ok {
 		return supp, false
 	}
+	if pr.needsSwap(e) {
+		if supp, ok = pr.swap(e, false, supp); !ok {
+			return supp, false
+		}
+	}
 	normal := len(supp)
 	for i := 0; i < normal; i++ {
 		s := supp[i]
@@ -666,7 +690,7 @@ func (pr *protector) protectAlone(t int32) ([]int32, error) {
 	order := pr.sensitiveOrder(t)
 	done := make([]bool, len(pr.j.tables[t].p.cells))
 	for _, e := range order {
-		ok, err := pr.protectCell(cellRef{t, e})
+		ok, err := pr.protectCell(cellRef{t, e}, false)
 		if err != nil {
 			return nil, err
 		}
