@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // Op is the comparison of a row: sum(coef * col) Op rhs.
@@ -58,6 +60,7 @@ func (s Status) String() string {
 
 // Problem is a linear program under construction or being solved.
 type Problem struct {
+	tid    int // the operating-system thread that created the problem and must use it
 	prob   *C.glp_prob
 	cols   int
 	rows   int
@@ -71,7 +74,7 @@ func New(cols int) (*Problem, error) {
 		return nil, fmt.Errorf("lp: %d columns", cols)
 	}
 	C.lp_quiet()
-	p := &Problem{prob: C.glp_create_prob(), cols: cols}
+	p := &Problem{tid: unix.Gettid(), prob: C.glp_create_prob(), cols: cols}
 	C.glp_add_cols(p.prob, C.int(cols))
 	for j := 1; j <= cols; j++ {
 		C.glp_set_col_bnds(p.prob, C.int(j), C.GLP_LO, 0, 0)
@@ -83,9 +86,17 @@ func New(cols int) (*Problem, error) {
 	return p, nil
 }
 
-// Close frees the problem.
+// errThread is the error of a call from another thread than the problem's: GLPK would abort the
+// process (its memory is per thread), so the call is refused instead.
+var errThread = errors.New("lp: a problem used from another thread than the one that created it (hold it with runtime.LockOSThread)")
+
+// onThread reports whether the caller runs on the problem's thread.
+func (p *Problem) onThread() bool { return unix.Gettid() == p.tid }
+
+// Close frees the problem. It must run on the problem's thread; elsewhere the problem's memory is
+// left to the process (GLPK cannot free it from another thread).
 func (p *Problem) Close() {
-	if p.prob != nil {
+	if p.prob != nil && p.onThread() {
 		C.glp_delete_prob(p.prob)
 		p.prob = nil
 	}
@@ -93,6 +104,9 @@ func (p *Problem) Close() {
 
 // SetBounds bounds column col (0-based) to [lo, hi]; math.Inf(1) leaves it unbounded above.
 func (p *Problem) SetBounds(col int, lo, hi float64) error {
+	if !p.onThread() {
+		return errThread
+	}
 	if col < 0 || col >= p.cols {
 		return fmt.Errorf("lp: column %d of %d", col, p.cols)
 	}
@@ -113,6 +127,9 @@ func (p *Problem) SetBounds(col int, lo, hi float64) error {
 
 // AddRow adds the row sum(coefs[i] * cols[i]) op rhs; cols are 0-based and distinct.
 func (p *Problem) AddRow(cols []int, coefs []float64, op Op, rhs float64) error {
+	if !p.onThread() {
+		return errThread
+	}
 	if len(cols) == 0 || len(cols) != len(coefs) {
 		return errors.New("lp: a row needs as many coefficients as columns, and at least one")
 	}
@@ -151,6 +168,9 @@ func (p *Problem) AddRow(cols []int, coefs []float64, op Op, rhs float64) error 
 // and bound, warm-started from the last basis. With exact, the optimum is confirmed in rational
 // arithmetic and returned as the double nearest to it.
 func (p *Problem) Optimize(col int, maximize, exact bool) (float64, Status, error) {
+	if !p.onThread() {
+		return 0, Infeasible, errThread
+	}
 	if col < 0 || col >= p.cols {
 		return 0, Infeasible, fmt.Errorf("lp: column %d of %d", col, p.cols)
 	}
@@ -194,7 +214,7 @@ func (p *Problem) Optimize(col int, maximize, exact bool) (float64, Status, erro
 
 // Value returns column col's value in the solution the last Optimize found.
 func (p *Problem) Value(col int) float64 {
-	if col < 0 || col >= p.cols {
+	if col < 0 || col >= p.cols || !p.onThread() {
 		return math.NaN()
 	}
 	return float64(C.glp_get_col_prim(p.prob, C.int(col+1)))

@@ -86,3 +86,25 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestOtherThread checks that a problem used from another thread refuses instead of letting GLPK
+// abort the process.
+func TestOtherThread(t *testing.T) {
+	runtime.LockOSThread()
+	p, err := New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		_, _, err := p.Optimize(0, false, false)
+		done <- err
+	}()
+	if err := <-done; err == nil {
+		t.Error("a call from another thread was accepted")
+	}
+	p.Close()
+	runtime.UnlockOSThread()
+}

@@ -404,6 +404,9 @@ func AuditDataset(ds *ingest.Dataset, tables []*Table) (*AuditReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The LP parts live on one thread from first to last use (internal/lp).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	ivs, parts, err := jointIntervals(truth, true)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
@@ -498,8 +501,9 @@ func truthJoint(ds *ingest.Dataset, r *rules, pub *joint) (*joint, error) {
 
 // singletonFindings checks the single contributors in the parts solved by LP: for every sensitive
 // cell and direction, a singleton whose value at the optimum found is its true value cannot change
-// the optimum (the optimal point stays feasible when it is fixed); every other suppressed singleton
-// of the part is fixed in turn and the optimum found again.
+// the optimum (the optimal point stays feasible when it is fixed), nor can one for which a witness
+// of the move with it held exists; every other suppressed singleton of the part is fixed in turn and
+// the optimum found again.
 func singletonFindings(pr *protector, truth *joint, parts []*lpPart) ([]Finding, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -528,6 +532,15 @@ func singletonFindings(pr *protector, truth *joint, parts []*lpPart) ([]Finding,
 					}
 					req, needed := pr.singletonNeed(s, e)
 					if !needed || (maximize && req.up == 0) || (!maximize && req.down == 0) {
+						continue
+					}
+					// A witness of the move with s held, found by the flows, settles it; the LP
+					// judges the rest.
+					d := direction{maximize, req.down}
+					if maximize {
+						d.need = req.up
+					}
+					if _, ok := pr.findWitness(e, s, d); ok {
 						continue
 					}
 					if err := part.prob.SetBounds(si, float64(sc.value), float64(sc.value)); err != nil {
