@@ -9,11 +9,15 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/exposure-research/exposure/pipeline/ingest"
+	"github.com/exposure-research/exposure/schemas"
 )
 
 // TestDataDriven runs the cases under testdata/datadriven/: `protect` prints the suppression pattern of a small
 // table (primary and secondary marked, which the published files never do) with the outsider's
-// interval of each suppressed cell; `audit` prints the outsider's audit of a table given as published.
+// interval of each suppressed cell; `audit` prints the outsider's audit of a table given as published;
+// `protect-joint` protects several tables linked by the relations between metrics (the vocabulary's,
+// and any `relation: ...` line of the input) and prints every table's pattern with the joint
+// intervals, after the full rule was checked against the true values (AuditDataset).
 // go test -run TestDataDriven -rewrite regenerates the expectations.
 func TestDataDriven(t *testing.T) {
 	datadriven.Walk(t, "testdata/datadriven", func(t *testing.T, path string) {
@@ -23,6 +27,8 @@ func TestDataDriven(t *testing.T) {
 				return runProtect(t, d)
 			case "audit":
 				return runAudit(t, d)
+			case "protect-joint":
+				return runProtectJoint(t, d)
 			}
 			t.Fatalf("unknown command %s", d.Cmd)
 			return ""
@@ -126,4 +132,99 @@ func runAudit(t *testing.T, d *datadriven.TestData) string {
 		return "error: " + err.Error() + "\n"
 	}
 	return rep.String()
+}
+
+// runProtectJoint reads tables, each introduced by `table YYYY-MM-DD metric` and followed by leaf
+// lines as for protect; lines `relation: TEXT` declare a relation of the dataset.
+func runProtectJoint(t *testing.T, d *datadriven.TestData) string {
+	v := defaultVocab(t)
+	prot, _ := scanParams(t, d)
+	var tables []*ingest.Table
+	rels := v.Relations()
+	var cur *ingest.Table
+	var lines []string
+	flush := func() {
+		if cur != nil {
+			cur.Leaves = parseLeaves(t, v, strings.Join(lines, "\n"))
+			tables = append(tables, cur)
+		}
+		lines = nil
+	}
+	for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+		switch f := strings.Fields(line); {
+		case strings.HasPrefix(line, "relation:"):
+			r, err := schemas.ParseRelation(strings.TrimSpace(strings.TrimPrefix(line, "relation:")), v)
+			if err != nil {
+				t.Fatalf("%q: %v", line, err)
+			}
+			rels = append(rels, r)
+		case len(f) == 3 && f[0] == "table":
+			flush()
+			period, err := schemas.ParseDate(f[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			cur = &ingest.Table{Period: period, Metric: metricID(t, v, f[2])}
+		case len(f) > 0:
+			lines = append(lines, line)
+		}
+	}
+	flush()
+	ds := testDataset(v, prot, tables...)
+	ds.Relations = rels
+	res, err := Protect(context.Background(), ds, Options{Workers: 2})
+	if err != nil {
+		return "error: " + err.Error() + "\n"
+	}
+	rep, err := AuditDataset(ds, res.Tables)
+	if err != nil {
+		t.Fatalf("AuditDataset: %v", err)
+	}
+	if !rep.OK() {
+		t.Errorf("AuditDataset finds:\n%s", rep)
+	}
+	intervals := map[[3]int64]Interval{}
+	for _, iv := range rep.Intervals {
+		intervals[[3]int64{int64(iv.Period), int64(iv.Metric), int64(iv.Cell.Geo)<<8 | int64(iv.Cell.Org)}] = iv
+	}
+	r, err := newRules(prot, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBuilder(newLayout(v), r, nil)
+	var out strings.Builder
+	for ti, pt := range res.Tables {
+		fmt.Fprintf(&out, "table %s %s\n", pt.Period, v.Metric(pt.Metric).Code)
+		var src *ingest.Table
+		for _, tb := range tables {
+			if tb.Period == pt.Period && tb.Metric == pt.Metric {
+				src = tb
+			}
+		}
+		p, err := b.makeProblem(src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range p.cells {
+			got := res.Tables[ti].Cells[i]
+			status := "published"
+			switch {
+			case c.sensitive:
+				status = "primary"
+			case got.Suppressed():
+				status = "secondary"
+			}
+			fmt.Fprintf(&out, "  %s %d %s", cellLabel(v, c.key), c.value, status)
+			if iv, ok := intervals[[3]int64{int64(pt.Period), int64(pt.Metric), int64(c.key.Geo)<<8 | int64(c.key.Org)}]; ok {
+				hi := "+inf"
+				if !iv.Unbounded {
+					hi = formatBound(iv.Hi)
+				}
+				fmt.Fprintf(&out, " [%s, %s]", formatBound(iv.Lo), hi)
+			}
+			out.WriteByte('\n')
+		}
+	}
+	fmt.Fprintf(&out, "cells %d, suppressed %d\n", res.Summary.Cells, res.Summary.Suppressed)
+	return out.String()
 }
