@@ -288,6 +288,12 @@ func TestIngestAcceptsTheBundledDataset(t *testing.T) {
 	if len(ds.Config.Caveats) == 0 {
 		t.Error("dataset.yaml has no caveats")
 	}
+	// The allocation keeps the stock-flow identity at every leaf, so the dataset declares it and
+	// ingest has checked the rows against it.
+	identity := "exposed_systems = prev(exposed_systems) + new_systems - offline_systems"
+	if !contains(ds.Config.Relations, identity) {
+		t.Errorf("dataset.yaml relations %q do not declare %q", ds.Config.Relations, identity)
+	}
 }
 
 func TestSignAllRefusesKeysInsideTheDataset(t *testing.T) {
