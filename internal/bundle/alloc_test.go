@@ -86,3 +86,51 @@ func TestSplitSystems(t *testing.T) {
 		})
 	}
 }
+
+func TestSplitFlows(t *testing.T) {
+	// Three organization types are enough to show the rule; the function takes any number.
+	cases := []struct {
+		name          string
+		before, after []int64
+		newTotal      int64
+		wantNew       []int64
+		wantOffline   []int64
+	}{
+		{"growth only", []int64{0, 0, 3}, []int64{0, 0, 5}, 2, []int64{0, 0, 2}, []int64{0, 0, 0}},
+		{"turnover in proportion to kept systems", []int64{3, 0, 6}, []int64{3, 0, 6}, 3, []int64{1, 0, 2}, []int64{1, 0, 2}},
+		{"a newcomer has every system new", nil, []int64{0, 0, 4}, 4, []int64{0, 0, 4}, []int64{0, 0, 0}},
+		{"every system offline, type by type", []int64{2, 0, 5}, []int64{0, 0, 0}, 0, []int64{0, 0, 0}, []int64{2, 0, 5}},
+		{"systems moving between types", []int64{3, 0, 4}, []int64{0, 3, 4}, 3, []int64{0, 3, 0}, []int64{3, 0, 0}},
+		{"every kept system replaced", []int64{2, 3, 0}, []int64{2, 4, 0}, 6, []int64{2, 4, 0}, []int64{2, 3, 0}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			gotNew, gotOffline, err := splitFlows(tc.before, tc.after, tc.newTotal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(gotNew, tc.wantNew) || !reflect.DeepEqual(gotOffline, tc.wantOffline) {
+				t.Errorf("splitFlows(%v, %v, %d) = %v, %v, want %v, %v", tc.before, tc.after, tc.newTotal, gotNew, gotOffline, tc.wantNew, tc.wantOffline)
+			}
+		})
+	}
+}
+
+func TestSplitFlowsRefuses(t *testing.T) {
+	cases := []struct {
+		name          string
+		before, after []int64
+		newTotal      int64
+	}{
+		{"fewer new systems than the increases", []int64{1, 0}, []int64{3, 0}, 1},
+		{"more turnover than kept systems", []int64{2, 1}, []int64{1, 1}, 3},
+		{"a newcomer with systems not new", nil, []int64{2, 0}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if n, o, err := splitFlows(tc.before, tc.after, tc.newTotal); err == nil {
+				t.Errorf("splitFlows = %v, %v, want an error", n, o)
+			}
+		})
+	}
+}

@@ -64,6 +64,12 @@ var snapshots = []snapshot{
 	},
 }
 
+// countsFlows reports whether the snapshot counts new and offline systems, the flows between its
+// previous snapshot's systems and its own.
+func (s snapshot) countsFlows() bool {
+	return contains(s.Metrics, mNew) || contains(s.Metrics, mOffline)
+}
+
 // The values of allocation.csv's nov column.
 const (
 	novExposed = "exposed" // present with exposed systems
@@ -259,7 +265,7 @@ func build(t *tables) (map[string][]byte, error) {
 		if snap.previous >= 0 {
 			prev, prevSys = nationals[snap.previous], sysLeaves[snap.previous]
 		}
-		nat, err := nationalValues(t, snap, countries, prev)
+		nat, err := nationalValues(t, snap, countries, prev, prevSys)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", snap.File, err)
 		}
@@ -337,25 +343,31 @@ func (t *tables) figureOf(snap snapshot, country, metric, kind string) (int64, b
 }
 
 // nationalValues derives the national value of every metric of the snapshot for every country in it.
+// prev and prevSys are the previous snapshot's national values and systems per organization type
+// (nil for the first snapshot).
 //
 // Rules, per metric in the snapshot's order:
 //  1. A published national figure is taken as it is.
-//  2. A country whose every system went offline (nov = zero) has 0 exposed systems, studies, images,
-//     patients and new systems, and as many offline systems as it had exposed systems before.
-//  3. A country first seen in this snapshot has all its systems new.
+//  2. A country whose every system went offline (nov = zero) has 0 exposed systems, studies, images
+//     and patients (and, by nationalFlows, 0 new systems and as many offline systems as it had
+//     exposed systems before).
+//  3. A country first seen in this snapshot has all its systems new (by nationalFlows).
 //  4. The rest of a published world total goes to the other countries, largest-remainder rounding
 //     throughout. Systems: one each, then in proportion to allocation.csv's weights (first snapshot)
 //     or to the country's systems in the previous snapshot. Studies and images: in proportion to the
 //     country's value in the previous snapshot (a newcomer: its systems times the previous world
 //     value per system); in the first snapshot, studies in proportion to systems and images to
-//     studies. Vulnerabilities: in proportion to systems. New systems: in proportion to systems, at
-//     most the country's systems. Offline systems: in proportion to the previous systems, at most
-//     those.
+//     studies. Vulnerabilities: in proportion to systems.
 //  5. Affected patients, which have no world total: studies times the ratio of the US's published
 //     patients to its published studies in the same snapshot.
-func nationalValues(t *tables, snap snapshot, countries []countryPlan, prev national) (national, error) {
+//  6. New and offline systems, after the other metrics, keep the stock-flow identity in every country
+//     and can keep it at every leaf: see nationalFlows.
+func nationalValues(t *tables, snap snapshot, countries []countryPlan, prev national, prevSys map[string][]int64) (national, error) {
 	nat := national{}
 	for _, metric := range snap.Metrics {
+		if metric == mNew || metric == mOffline {
+			continue // derived together, from the systems, after the loop
+		}
 		var free []countryPlan
 		var fixedSum int64
 		for _, c := range countries {
@@ -366,11 +378,6 @@ func nationalValues(t *tables, snap snapshot, countries []countryPlan, prev nati
 			case fixed:
 			case c.Nov == novZero && snap.previous >= 0:
 				fixed = true
-				if metric == mOffline {
-					v = prev.get(c.Code, mSystems)
-				}
-			case metric == mNew && snap.previous >= 0 && !c.Sep:
-				v, fixed = nat.get(c.Code, mSystems), true
 			}
 			if fixed {
 				nat.set(c.Code, metric, v)
@@ -403,7 +410,6 @@ func nationalValues(t *tables, snap snapshot, countries []countryPlan, prev nati
 			return nil, fmt.Errorf("%s: the published national figures (%d) exceed the world total (%d)", metric, fixedSum, world)
 		}
 		keys := make([]int64, len(free))
-		var caps []int64
 		minimum := int64(0)
 		for i, c := range free {
 			switch {
@@ -421,12 +427,6 @@ func nationalValues(t *tables, snap snapshot, countries []countryPlan, prev nati
 				keys[i] = nat.get(c.Code, mSystems)
 			case metric == mImages:
 				keys[i] = nat.get(c.Code, mStudies)
-			case metric == mNew:
-				keys[i] = nat.get(c.Code, mSystems)
-				caps = append(caps, nat.get(c.Code, mSystems))
-			case metric == mOffline:
-				keys[i] = prev.get(c.Code, mSystems)
-				caps = append(caps, prev.get(c.Code, mSystems))
 			default:
 				return nil, fmt.Errorf("no allocation rule for %s", metric)
 			}
@@ -434,7 +434,7 @@ func nationalValues(t *tables, snap snapshot, countries []countryPlan, prev nati
 		if rest < minimum*int64(len(free)) {
 			return nil, fmt.Errorf("%s: %d left of the world total, less than %d for each of %d countries", metric, rest, minimum, len(free))
 		}
-		parts, err := allocate(rest-minimum*int64(len(free)), keys, caps)
+		parts, err := allocate(rest-minimum*int64(len(free)), keys, nil)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", metric, err)
 		}
@@ -442,27 +442,179 @@ func nationalValues(t *tables, snap snapshot, countries []countryPlan, prev nati
 			nat.set(c.Code, metric, minimum+parts[i])
 		}
 	}
+	if snap.countsFlows() {
+		if prev == nil || !contains(snap.Metrics, mNew) || !contains(snap.Metrics, mOffline) {
+			return nil, fmt.Errorf("new and offline systems are counted together, against a previous snapshot")
+		}
+		if err := nationalFlows(t, snap, countries, nat, prev, prevSys); err != nil {
+			return nil, err
+		}
+	}
 	return nat, nil
+}
+
+// leafChange is what the systems of one country did between two snapshots, leaf by leaf (per
+// organization type): the sum of the leaves' increases and the systems kept (present in both).
+type leafChange struct {
+	Increase int64 // sum over the leaves of max(after - before, 0)
+	Kept     int64 // sum over the leaves of min(before, after)
+}
+
+// changeOf returns the leaf change between before and after, the systems per organization type of
+// the previous and the current snapshot (before nil: the country is new).
+func changeOf(before, after []int64) leafChange {
+	var c leafChange
+	for i, n := range after {
+		var s int64
+		if before != nil {
+			s = before[i]
+		}
+		c.Increase += max(n-s, 0)
+		c.Kept += min(s, n)
+	}
+	return c
+}
+
+// nationalFlows derives every country's new and offline systems so that the stock-flow identity
+//
+//	systems = previous systems + new - offline
+//
+// holds in every country and can be kept at every leaf (see splitFlows): the country's new systems
+// are its leaves' increases plus a turnover (systems taken offline and replaced in the same leaf)
+// between 0 and its kept systems, and its offline systems are its new systems minus its net change.
+//
+// Rules:
+//  1. A country with a published new or offline figure (the US) takes it as it is, the other flow
+//     following from the identity (or, both published, checked against it); its turnover must lie
+//     between 0 and its kept systems.
+//  2. The other countries share, as turnover, the rest of the world's new systems: the world total
+//     minus the published countries' new systems and minus every other country's increases. The
+//     share is in proportion to the country's kept systems, at most those, largest-remainder
+//     rounding. So a country whose every system went offline, and a newcomer, which keep none, have
+//     no turnover: the first has as many offline systems as it had systems, the second all its
+//     systems new.
+//  3. The offline systems then sum to the world's by the identity; a world total that disagrees
+//     (world systems != previous world systems + new - offline) is an error.
+func nationalFlows(t *tables, snap snapshot, countries []countryPlan, nat, prev national, prevSys map[string][]int64) error {
+	var free []countryPlan
+	var kept []int64
+	fixedNew, freeIncrease := int64(0), int64(0)
+	increase := map[string]int64{}
+	for _, c := range countries {
+		after, err := splitSystems(nat.get(c.Code, mSystems), shareKeys())
+		if err != nil {
+			return fmt.Errorf("%s systems: %w", c.Code, err)
+		}
+		change := changeOf(prevSys[c.Code], after)
+		increase[c.Code] = change.Increase
+		net := nat.get(c.Code, mSystems) - prev.get(c.Code, mSystems)
+		newFig, hasNew := t.figureOf(snap, c.Code, mNew, "total")
+		offFig, hasOff := t.figureOf(snap, c.Code, mOffline, "total")
+		switch {
+		case hasNew && hasOff && newFig-offFig != net:
+			return fmt.Errorf("%s: the published %d new and %d offline systems break the identity with its %d systems (before: %d)",
+				c.Code, newFig, offFig, nat.get(c.Code, mSystems), prev.get(c.Code, mSystems))
+		case !hasNew && hasOff:
+			newFig, hasNew = offFig+net, true
+		}
+		if !hasNew {
+			free = append(free, c)
+			kept = append(kept, change.Kept)
+			freeIncrease += change.Increase
+			continue
+		}
+		if newFig < change.Increase || newFig > change.Increase+change.Kept {
+			return fmt.Errorf("%s: %d new systems cannot keep the identity at every organization type: they must lie between %d and %d",
+				c.Code, newFig, change.Increase, change.Increase+change.Kept)
+		}
+		nat.set(c.Code, mNew, newFig)
+		nat.set(c.Code, mOffline, newFig-net)
+		fixedNew += newFig
+	}
+	worldNew, ok := t.figureOf(snap, worldCode, mNew, "total")
+	if !ok {
+		return fmt.Errorf("no world total of %s to share among %d countries", mNew, len(free))
+	}
+	turnover := worldNew - fixedNew - freeIncrease
+	if turnover < 0 {
+		return fmt.Errorf("%s: %d left of the world total, fewer than the other countries' increases (%d)", mNew, worldNew-fixedNew, freeIncrease)
+	}
+	parts, err := allocate(turnover, kept, kept)
+	if err != nil {
+		return fmt.Errorf("%s turnover: %w", mNew, err)
+	}
+	for i, c := range free {
+		v := increase[c.Code] + parts[i]
+		nat.set(c.Code, mNew, v)
+		nat.set(c.Code, mOffline, v-(nat.get(c.Code, mSystems)-prev.get(c.Code, mSystems)))
+	}
+	if worldOff, ok := t.figureOf(snap, worldCode, mOffline, "total"); ok && nat.world(mOffline) != worldOff {
+		return fmt.Errorf("the world totals break the identity: %d systems, %d before, %d new, %d offline",
+			nat.world(mSystems), prev.world(mSystems), worldNew, worldOff)
+	}
+	return nil
+}
+
+// splitFlows splits a country's new systems over its organization types so that every leaf keeps
+// the stock-flow identity: at a type with before systems s and after systems n, new = max(n - s, 0)
+// + t and offline = max(s - n, 0) + t, where the turnover t (systems taken offline and replaced in
+// the same leaf) lies between 0 and min(s, n). Then new <= n and offline <= s, as the vocabulary's
+// relations require. The country's turnover (newTotal minus the leaves' increases) is shared in
+// proportion to min(s, n), at most that, largest-remainder rounding; it must lie between 0 and the
+// kept systems. before is nil for a country new in the snapshot.
+func splitFlows(before, after []int64, newTotal int64) (newParts, offParts []int64, err error) {
+	change := changeOf(before, after)
+	if newTotal < change.Increase || newTotal > change.Increase+change.Kept {
+		return nil, nil, fmt.Errorf("%d new systems cannot keep the identity at every organization type: they must lie between %d and %d",
+			newTotal, change.Increase, change.Increase+change.Kept)
+	}
+	kept := make([]int64, len(after))
+	for i, n := range after {
+		if before != nil {
+			kept[i] = min(before[i], n)
+		}
+	}
+	turnover, err := allocate(newTotal-change.Increase, kept, kept)
+	if err != nil {
+		return nil, nil, err
+	}
+	newParts, offParts = make([]int64, len(after)), make([]int64, len(after))
+	for i, n := range after {
+		var s int64
+		if before != nil {
+			s = before[i]
+		}
+		newParts[i] = max(n-s, 0) + turnover[i]
+		offParts[i] = max(s-n, 0) + turnover[i]
+	}
+	return newParts, offParts, nil
+}
+
+// shareKeys returns orgShares' shares, in the vocabulary's order, as allocation keys.
+func shareKeys() []int64 {
+	shares := make([]int64, len(orgShares))
+	for i, o := range orgShares {
+		shares[i] = o.Share
+	}
+	return shares
 }
 
 // splitByOrg splits every national value over the organization types and gives each leaf its
 // contributors and, where the rules say so, its largest parts. It also returns the systems per
-// organization type of each country, which the next snapshot's offline systems are split by.
+// organization type of each country, which the next snapshot's flows are counted against.
 //
 // Rules:
-//   - Systems are split by splitSystems; every other metric over the types that have systems in the
-//     snapshot (offline systems: that had systems in the previous one), by orgShares renormalized.
-//     A country whose every system went offline loses them as they were.
+//   - Systems are split by splitSystems; new and offline systems by splitFlows, which keeps the
+//     stock-flow identity at every leaf (so a country whose every system went offline loses them as
+//     they were); every other metric over the types that have systems in the snapshot, by
+//     orgShares renormalized.
 //   - Contributors: a leaf of n systems has ceil(2n/3) organizations behind it (some operators run
 //     more than one archive), so leaves of up to 4 systems have 1-2 organizations and fall under the
 //     threshold rule. Other metrics have as many contributors as the systems leaf, at most the
 //     value; new and offline systems ceil(2v/3) of their own value v.
 //   - Largest parts: see dominanceRule and publishedLargestOrg.
 func splitByOrg(t *tables, snap snapshot, countries []countryPlan, nat national, prevSys map[string][]int64) ([]leaf, map[string][]int64, error) {
-	shares := make([]int64, len(orgShares))
-	for i, o := range orgShares {
-		shares[i] = o.Share
-	}
+	shares := shareKeys()
 	sysOut := map[string][]int64{}
 	var leaves []leaf
 	for _, c := range countries {
@@ -477,26 +629,24 @@ func splitByOrg(t *tables, snap snapshot, countries []countryPlan, nat national,
 			emitted[i] = sys[i] > 0 || (before != nil && before[i] > 0)
 		}
 		perMetric := map[string][]int64{mSystems: sys}
+		if snap.countsFlows() {
+			newParts, offParts, err := splitFlows(before, sys, nat.get(c.Code, mNew))
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", c.Code, err)
+			}
+			perMetric[mNew], perMetric[mOffline] = newParts, offParts
+		}
 		for _, metric := range snap.Metrics {
-			if metric == mSystems {
-				continue
-			}
-			v := nat.get(c.Code, metric)
-			basis := sys
-			if metric == mOffline {
-				basis = before
-			}
-			if metric == mOffline && c.Nov == novZero {
-				perMetric[metric] = append([]int64(nil), before...)
+			if _, done := perMetric[metric]; done {
 				continue
 			}
 			masked := make([]int64, len(shares))
 			for i := range shares {
-				if basis != nil && basis[i] > 0 {
+				if sys[i] > 0 {
 					masked[i] = shares[i]
 				}
 			}
-			parts, err := allocate(v, masked, nil)
+			parts, err := allocate(nat.get(c.Code, metric), masked, nil)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s %s: %w", c.Code, metric, err)
 			}

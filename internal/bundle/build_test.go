@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -287,6 +288,12 @@ func TestIngestAcceptsTheBundledDataset(t *testing.T) {
 	if len(ds.Config.Caveats) == 0 {
 		t.Error("dataset.yaml has no caveats")
 	}
+	// The allocation keeps the stock-flow identity at every leaf, so the dataset declares it and
+	// ingest has checked the rows against it.
+	identity := "exposed_systems = prev(exposed_systems) + new_systems - offline_systems"
+	if !contains(ds.Config.Relations, identity) {
+		t.Errorf("dataset.yaml relations %q do not declare %q", ds.Config.Relations, identity)
+	}
 }
 
 func TestSignAllRefusesKeysInsideTheDataset(t *testing.T) {
@@ -325,5 +332,135 @@ func TestSignAllReusesKeys(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "keys", "greenbone.pub")); err != nil {
 		t.Errorf("public key not written: %v", err)
+	}
+}
+
+// TestStockFlowIdentityAtEveryLeaf reads the committed data files and checks, at every (country,
+// organization type) of every period with new and offline systems, the relations dataset.yaml and
+// the vocabulary declare: exposed = prev(exposed) + new - offline, new <= exposed and offline <=
+// prev(exposed), prev being the period before in the dataset and a cell that no row names a zero.
+// It knows nothing of the allocation rules, only the rows. The previous-period relations do not apply
+// across a break, and the only break (NNT, 2020-12-31) has no flows.
+func TestStockFlowIdentityAtEveryLeaf(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(datasetDir, "data", "*.csv"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no data files: %v", err)
+	}
+	type cell struct{ country, org string }
+	// values[period][metric][cell]
+	values := map[string]map[string]map[cell]int64{}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range parseRows(t, path, data) {
+			if values[r.period] == nil {
+				values[r.period] = map[string]map[cell]int64{}
+			}
+			if values[r.period][r.metric] == nil {
+				values[r.period][r.metric] = map[cell]int64{}
+			}
+			values[r.period][r.metric][cell{r.country, r.org}] = r.value
+		}
+	}
+	var periods []string
+	for p := range values {
+		periods = append(periods, p)
+	}
+	sort.Strings(periods)
+	checked := 0
+	for i, period := range periods {
+		now := values[period]
+		if now[mNew] == nil || now[mOffline] == nil {
+			continue
+		}
+		if i == 0 || now[mSystems] == nil || values[periods[i-1]][mSystems] == nil {
+			t.Errorf("%s has new and offline systems but no exposed systems in it and the period before", period)
+			continue
+		}
+		before := values[periods[i-1]][mSystems]
+		cells := map[cell]bool{}
+		for _, table := range []map[cell]int64{now[mSystems], now[mNew], now[mOffline], before} {
+			for c := range table {
+				cells[c] = true
+			}
+		}
+		var sorted []cell
+		for c := range cells {
+			sorted = append(sorted, c)
+		}
+		sort.Slice(sorted, func(a, b int) bool {
+			return sorted[a].country < sorted[b].country || (sorted[a].country == sorted[b].country && sorted[a].org < sorted[b].org)
+		})
+		var world [4]int64 // systems, before, new, offline
+		for _, c := range sorted {
+			sys, prev, nw, off := now[mSystems][c], before[c], now[mNew][c], now[mOffline][c]
+			world[0], world[1], world[2], world[3] = world[0]+sys, world[1]+prev, world[2]+nw, world[3]+off
+			if sys != prev+nw-off {
+				t.Errorf("%s %s %s: exposed %d != previous %d + new %d - offline %d", period, c.country, c.org, sys, prev, nw, off)
+			}
+			if nw > sys || off > prev {
+				t.Errorf("%s %s %s: new %d > exposed %d or offline %d > previous exposed %d", period, c.country, c.org, nw, sys, off, prev)
+			}
+			checked++
+		}
+		if world[0] != world[1]+world[2]-world[3] {
+			t.Errorf("%s world: exposed %d != previous %d + new %d - offline %d", period, world[0], world[1], world[2], world[3])
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no period with new and offline systems: nothing checked")
+	}
+}
+
+// TestBuildRefusesFlowsThatBreakTheIdentity changes the published flows so that no allocation can
+// keep the stock-flow identity at every leaf; the generator must stop rather than write such data.
+func TestBuildRefusesFlowsThatBreakTheIdentity(t *testing.T) {
+	cases := []struct {
+		name    string
+		changes map[string]int64 // country/metric -> new value of the November total
+		want    string
+	}{
+		{"world offline disagrees with the world stocks", map[string]int64{"001/" + mOffline: 171}, "world totals break the identity"},
+		{"published US flows disagree with its stocks", map[string]int64{"US/" + mOffline: 51}, "break the identity with its"},
+		{"more US turnover than kept systems", map[string]int64{"US/" + mNew: 200, "US/" + mOffline: 192}, "cannot keep the identity"},
+		{"fewer world new systems than the increases", map[string]int64{"001/" + mNew: 80, "001/" + mOffline: 123}, "fewer than the other countries' increases"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tabs, err := readTables(datasetDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, f := range tabs.Figures {
+				if v, ok := tc.changes[f.Country+"/"+f.Metric]; ok && f.Period == snapshots[1].Period && f.Kind == "total" {
+					tabs.Figures[i].Value = v
+				}
+			}
+			if _, err := build(tabs); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("build = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestPublishedNewAloneGivesTheSameFlows checks that the US's offline systems, computed from its
+// stocks and new systems (basis C), are what the identity would derive without them.
+func TestPublishedNewAloneGivesTheSameFlows(t *testing.T) {
+	tabs, want := buildBundled(t)
+	var kept []figure
+	for _, f := range tabs.Figures {
+		if f.Country != "US" || f.Metric != mOffline {
+			kept = append(kept, f)
+		}
+	}
+	tabs.Figures = kept
+	got, err := build(tabs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got[snapshots[1].File], want[snapshots[1].File]) {
+		t.Error("without the US offline figure the November file differs")
 	}
 }

@@ -1,8 +1,9 @@
 // Command bundle writes the submissions of the bundled dataset datasets/pacs-2019 from its reviewable
 // tables: figures.csv (every published number, with its sources and basis) and allocation.csv (the
 // countries of each snapshot and their illustrative weights). The rules that turn national and world
-// figures into leaf cells (the allocation of world remainders, the split by organization type,
-// contributors and largest parts) are in build.go and stated in the dataset's README.
+// figures into leaf cells (the allocation of world remainders, the new and offline systems that keep
+// the stock-flow identity at every leaf, the split by organization type, contributors and largest
+// parts) are in build.go and stated in the dataset's README.
 //
 //	go run ./internal/bundle                                   # rewrite data/*.csv
 //	go run ./internal/bundle -check                            # fail if data/*.csv differ from the rules
