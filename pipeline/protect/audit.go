@@ -627,6 +627,18 @@ func matchProblems(lay *layout, p, pub *problem, suppressed []bool) ([]bool, err
 	return slices.Clone(suppressed), nil
 }
 
+// swapPossible reports whether some pattern that withholds at least the cells of suppressed gives
+// sensitive cell e a swap (zero.go): a scratch copy of the table lets the swap search suppress what
+// it needs.
+func swapPossible(pr *protector, p *problem, suppressed []bool, e cellRef) bool {
+	ts := newTableState(pr.lay, p)
+	copy(ts.free, suppressed)
+	scratch := newProtector(pr.lay, pr.rules)
+	scratch.attach(&joint{lay: pr.lay, rules: pr.rules, tables: []*tableState{ts}})
+	_, ok := scratch.swap(e, true, nil)
+	return ok
+}
+
 // mergeFindings sorts the findings into published order, keeping the order of discovery among a
 // cell's own.
 func mergeFindings(a, b []Finding) []Finding {
@@ -678,6 +690,11 @@ func (pr *protector) attack(p *problem, suppressed []bool, normal bool) []Findin
 					report(e.cell, -1, fmt.Sprintf("the interval is narrower than v(1±q) for v = %d", c.value))
 				}
 				continue
+			}
+			if normal && pr.zeroSwap(e) {
+				if _, ok := pr.swap(e, false, nil); !ok && swapPossible(pr, p, suppressed, e) {
+					report(e.cell, -1, fmt.Sprintf("no swap with a withheld zero takes v = %d to 0, though a pattern could have one", c.value))
+				}
 			}
 			slices.SortFunc(supp, compareRefs)
 			for _, s := range slices.Compact(supp) {

@@ -45,7 +45,7 @@ type network struct {
 	mark    []uint32
 	markGen uint32
 	path    []int32
-	pathFwd []bool // with swapPath: whether each arc of path is stepped along
+	pathMul []int64 // with swapPath: the net passes of each arc of path, negative against it
 
 	// The two-layer search of swapPath.
 	dist2     []int64

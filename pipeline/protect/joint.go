@@ -86,6 +86,7 @@ type template struct {
 	// partners lists, per member beyond the origin, the member's cell at each origin cell (-1 when
 	// it has none), so that freeness and weights of the members are read without lookups.
 	partners [][]int32
+	occs []changedOcc // the occurrences the members change
 	// zlo, zhi and zero are the bounds and zero keys of a swap (zero.go), computed on first use.
 	zlo, zhi []int64
 	zero     []bool
@@ -115,6 +116,7 @@ type tableState struct {
 	tpls      []*template // computed on first use
 	// noSwap marks the sensitive cells that need a swap (zero.go) but have none; nil for none.
 	noSwap []bool
+	swaps  map[int32]witness // per sensitive cell: the last swap witness found (zero.go)
 	// support holds, per sensitive cell, the cells its current witnesses move, sorted.
 	support [][]cellRef
 	// dependents lists, per cell, sensitive cells whose witnesses used it at some time (some may
@@ -346,30 +348,49 @@ func (j *joint) makeTemplate(members []member) *template {
 		tpl.partners = append(tpl.partners, part)
 	}
 	// The occurrences the members change, with the net coefficient of each.
-	type changed struct {
-		o   *occurrence
-		net int64
-	}
-	var occs []changed
+	var occs []changedOcc
 	for _, mb := range members {
 		for _, l := range j.tables[mb.table].links {
 			o := j.occs[l.occ]
-			if net := j.net(o, members); net != 0 && !slices.ContainsFunc(occs, func(c changed) bool { return c.o == o }) {
-				occs = append(occs, changed{o, net})
+			if net := j.net(o, members); net != 0 && !slices.ContainsFunc(occs, func(c changedOcc) bool { return c.o == o }) {
+				occs = append(occs, changedOcc{o, net})
 			}
 		}
 	}
+	tpl.occs = occs
+	j.bounds(tpl, occs, func(t int32, c int32) int64 { return j.tables[t].p.cells[c].value }, tpl.lo, tpl.hi)
+	return tpl
+}
+
+// changedOcc is an occurrence a template's members change, with the net coefficient of the move.
+type changedOcc struct {
+	o   *occurrence
+	net int64
+}
+
+// bounds computes the template's bounds on the origin's working values around the point whose
+// values value gives: each member's cell stays non-negative, each changed inequality keeps its
+// slack, and a key that a member lacks or where a changed equality is in force is pinned.
+func (j *joint) bounds(tpl *template, occs []changedOcc, value func(t, c int32) int64, lo, hi []int64) {
+	origin := j.tables[tpl.members[0].table]
+	at := func(t int32, k int) int64 {
+		if c := j.tables[t].cellAt[k]; c >= 0 {
+			return value(t, c)
+		}
+		return 0
+	}
 	for i, c := range origin.p.cells {
 		k := j.lay.keyIndex(c.key)
-		fLo, fHi := -c.value, noBound
+		x := value(tpl.members[0].table, int32(i))
+		fLo, fHi := -x, noBound
 		pinned := false
-		for mi, mb := range members[1:] {
+		for mi, mb := range tpl.members[1:] {
 			pc := tpl.partners[mi][i]
 			if pc < 0 {
 				pinned = true
 				break
 			}
-			v := j.tables[mb.table].p.cells[pc].value
+			v := value(mb.table, pc)
 			if mb.sign > 0 {
 				fLo = max(fLo, -v)
 			} else {
@@ -386,7 +407,7 @@ func (j *joint) makeTemplate(members []member) *template {
 			}
 			var lhs int64
 			for _, term := range ch.o.terms {
-				lhs += term.coef * j.tables[term.table].value(k)
+				lhs += term.coef * at(term.table, k)
 			}
 			slack := max(0, -lhs)
 			if ch.net > 0 {
@@ -398,14 +419,13 @@ func (j *joint) makeTemplate(members []member) *template {
 		if pinned {
 			fLo, fHi = 0, 0
 		}
-		tpl.lo[i] = c.value + fLo
+		lo[i] = x + fLo
 		if fHi == noBound {
-			tpl.hi[i] = noBound
+			hi[i] = noBound
 		} else {
-			tpl.hi[i] = c.value + fHi
+			hi[i] = x + fHi
 		}
 	}
-	return tpl
 }
 
 // memberCell returns the cell of member mi (0 is the origin) at origin cell i, or -1.

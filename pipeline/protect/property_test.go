@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/exposure-research/exposure/pipeline/ingest"
@@ -335,7 +336,8 @@ func TestAttackMatchesIntervals(t *testing.T) {
 		}
 		got := map[CellKey]bool{}
 		for _, f := range pr.attack(p, suppressed, true) {
-			if !f.HasSingleton {
+			// The intervals say nothing of swaps (zero.go), which the decisions check too.
+			if !f.HasSingleton && !strings.Contains(f.Problem, "swap") {
 				got[f.Cell] = true
 			}
 		}

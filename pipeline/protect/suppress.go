@@ -216,10 +216,11 @@ func (pr *protector) singletonNeed(s, e cellRef) (requirement, bool) {
 }
 
 // boundedAcross returns the upper bound that knowing cell s alone puts on sensitive cell e of
-// another table, when a relation gives one: an inequality in which e's table has the only positive
-// term and s's the only negative one (new_systems <= exposed_systems bounds new systems by exposed
-// ones), in force at every leaf of e's table below e, each of them inside s's key. e is then the
-// sum of leaves each bounded by s's table at its key, and those sum to at most v(s).
+// another table, when relations give one at every leaf of e's table below e, each of them inside
+// s's key (impliedRatio): e is then the sum of leaves each bounded by s's table at its key, times a
+// ratio of coefficients, and those sum to at most v(s). New systems are bounded by exposed ones
+// (new_systems <= exposed_systems), and under the stock-flow identity a country's exposed systems
+// by its new ones where it had none before.
 func (pr *protector) boundedAcross(s, e cellRef) (int64, bool) {
 	j := pr.j
 	ss, es := j.tables[s.table], j.tables[e.table]
@@ -234,45 +235,40 @@ func (pr *protector) boundedAcross(s, e cellRef) (int64, bool) {
 		}
 	}
 	v := ss.p.cells[s.cell].value
-	best, found := int64(0), false
-	for _, l := range es.links {
-		o := j.occs[l.occ]
-		ce := o.terms[l.term].coef
-		if o.op != schemas.RelLe || ce <= 0 {
-			continue
-		}
-		var cs int64
-		only := true
-		for ti, term := range o.terms {
-			if int32(ti) == l.term {
+	// The largest ratio over the leaves bounds the sum.
+	var num, den int64 = -1, 1
+	for _, leaf := range leaves {
+		k := pr.lay.keyIndex(leaf)
+		bn, bd, ok := int64(-1), int64(1), false
+		for _, l := range es.links {
+			o := j.occs[l.occ]
+			if !o.inForce(k) {
 				continue
 			}
-			if term.coef > 0 || term.table != s.table || cs != 0 {
-				only = false
-				break
-			}
-			cs = -term.coef
-		}
-		for _, leaf := range leaves {
-			if !o.inForce(pr.lay.keyIndex(leaf)) {
-				only = false
+			for si, term := range o.terms {
+				if term.table != s.table {
+					continue
+				}
+				if n, d, found := pr.impliedRatio(o, si, int(l.term), k, false); found && (!ok || n*bd < bn*d) {
+					bn, bd, ok = n, d, true
+				}
 			}
 		}
-		if only && cs > 0 {
-			if b := cs * v / ce; !found || b < best {
-				best, found = b, true
-			}
+		if !ok {
+			return 0, false
+		}
+		if num < 0 || bn*den > num*bd {
+			num, den = bn, bd
 		}
 	}
-	return best, found
+	return num * v / den, true
 }
 
 // ownedAcross returns the part of sensitive cell e (of another table) that knowing cell s alone
 // makes certain. Knowing s fixes s's own key to v(s), and a leaf too when s covers only that leaf;
-// a relation in which s's table has a positive term and e's table the only negative one, such as
-// new_systems <= exposed_systems, then makes e's table at least v(s) (times the ratio of the
-// coefficients) at that key, and e at least as much when every leaf of its table below that key is
-// below e.
+// a relation then makes e's table at least v(s) times a ratio of coefficients at that key
+// (impliedRatio: its new systems are among its exposed systems), and e at least as much when every
+// leaf of its table below that key is below e.
 func (pr *protector) ownedAcross(s, e cellRef) int64 {
 	j := pr.j
 	ss, es := j.tables[s.table], j.tables[e.table]
@@ -285,7 +281,22 @@ func (pr *protector) ownedAcross(s, e cellRef) int64 {
 	ek := es.p.cells[e.cell].key
 	var own int64
 	for _, k := range keys {
-		b := pr.impliedLower(s.table, e.table, pr.lay.keyIndex(k), v)
+		ki := pr.lay.keyIndex(k)
+		var b int64
+		for _, l := range es.links {
+			o := j.occs[l.occ]
+			if !o.inForce(ki) {
+				continue
+			}
+			for si, term := range o.terms {
+				if term.table != s.table {
+					continue
+				}
+				if n, d, found := pr.impliedRatio(o, si, int(l.term), ki, true); found {
+					b = max(b, (n*v+d-1)/d)
+				}
+			}
+		}
 		if b <= own {
 			continue
 		}
@@ -304,36 +315,44 @@ func (pr *protector) ownedAcross(s, e cellRef) int64 {
 	return own
 }
 
-// impliedLower returns the lower bound that a value v of table u's cell at key index k puts on table
-// t's cell at the same key through one relation: an inequality in which u's term is positive and
-// t's is the only negative one, e.g. new_systems <= exposed_systems makes exposed_systems >= v
-// whatever else is known. It returns 0 when no relation gives one.
-func (pr *protector) impliedLower(u, t int32, k int, v int64) int64 {
-	j := pr.j
-	var best int64
-	for _, l := range j.tables[u].links {
-		o := j.occs[l.occ]
-		cs := o.terms[l.term].coef
-		if o.op != schemas.RelLe || !o.inForce(k) || cs <= 0 {
+// impliedRatio returns the ratio n/d such that, through occurrence o at key k, a value w of term si
+// alone (every other cell free and non-negative) makes term ti at least (lower) or at most n/d * w.
+// Written as c_t x_t + c_s w + sum(c_j x_j) <= 0 (an equality counts both ways), an upper bound
+// needs c_t > 0 and c_s < 0, a lower bound c_t < 0 and c_s > 0, and either no other negative term
+// (the others, non-negative, only tighten it; a negative one could absorb any x_t); a structural
+// zero (a table without the key) is no term at all.
+func (pr *protector) impliedRatio(o *occurrence, si, ti, k int, lower bool) (n, d int64, found bool) {
+	orientations := []int64{1}
+	if o.op == schemas.RelEq {
+		orientations = []int64{1, -1}
+	}
+	for _, sign := range orientations {
+		ct, cs := sign*o.terms[ti].coef, sign*o.terms[si].coef
+		if (!lower && (ct <= 0 || cs >= 0)) || (lower && (ct >= 0 || cs <= 0)) {
 			continue
 		}
-		var ct int64
-		only := true
-		for ti, term := range o.terms {
-			if int32(ti) == l.term || term.coef >= 0 {
+		ok := true
+		for jt, term := range o.terms {
+			if jt == si || jt == ti || pr.j.tables[term.table].cellAt[k] < 0 {
 				continue
 			}
-			if term.table != t || ct != 0 {
-				only = false
+			if sign*term.coef < 0 {
+				ok = false
 				break
 			}
-			ct = -term.coef
 		}
-		if only && ct > 0 {
-			best = max(best, (cs*v+ct-1)/ct)
+		if !ok {
+			continue
+		}
+		cn, cd := -cs, ct
+		if lower {
+			cn, cd = cs, -ct
+		}
+		if !found || (lower && cn*d > n*cd) || (!lower && cn*d < n*cd) {
+			n, d, found = cn, cd, true
 		}
 	}
-	return best
+	return n, d, found
 }
 
 // leavesBelow returns the leaf keys of the table's grid that key k contains.
@@ -414,6 +433,9 @@ func (pr *protector) move(e, fixed cellRef, d direction, supp []cellRef) ([]cell
 		if ok {
 			return supp, true
 		}
+	}
+	if w, ok := pr.composite(e, fixed, d); ok {
+		return append(supp, w.cells...), true
 	}
 	return supp, false
 }
@@ -524,18 +546,26 @@ func (pr *protector) extend(e, fixed cellRef, d direction, supp []cellRef) ([]ce
 			}
 		}
 	}
-	if best < 0 {
-		return supp, false, nil
+	if best >= 0 {
+		tpl := tpls[best]
+		pr.load(e.table, tpl)
+		pr.openKey(e, tpl)
+		ok := pr.flow(e, fixed, tpl, d, true)
+		if ok {
+			supp = pr.witnessCells(e, tpl, supp)
+		}
+		pr.nw.restore()
+		if ok {
+			return supp, true, nil
+		}
 	}
-	tpl := tpls[best]
-	pr.load(e.table, tpl)
-	pr.openKey(e, tpl)
-	ok := pr.flow(e, fixed, tpl, d, true)
-	if ok {
-		supp = pr.witnessCells(e, tpl, supp)
+	if w, ok := pr.composite(e, fixed, d); ok {
+		return append(supp, w.cells...), true, nil
 	}
-	pr.nw.restore()
-	return supp, ok, nil
+	if w, ok := pr.widen(e, fixed, d); ok {
+		return append(supp, w.cells...), true, nil
+	}
+	return supp, false, nil
 }
 
 // openKey suppresses e's partners in the template's members, which must move with it.
@@ -807,4 +837,137 @@ func sortUnique(s []int32) []int32 {
 // isLeaf reports whether k is a leaf key: a country and an organization type.
 func (l *layout) isLeaf(k CellKey) bool {
 	return k.Org != schemas.OrgAll && l.geo.Node(k.Geo).Level == schemas.Country
+}
+
+// composite looks for a witness of one direction of e that no single template gives: a sum of
+// template moves, each from the point the ones before reached, none suppressing anything. A single
+// move keeps every member table on one circulation; a sum lets, say, one country's stock fall with
+// its flows held while another's falls together with them (the bounds of each move are recomputed at
+// the point reached). It returns the witness.
+func (pr *protector) composite(e, fixed cellRef, d direction) (witness, bool) {
+	var tpls []*template
+	for _, tpl := range pr.j.templatesOf(e.table) {
+		if pr.usable(tpl, e, fixed) {
+			tpls = append(tpls, tpl)
+		}
+	}
+	if len(tpls) < 2 {
+		return witness{}, false
+	}
+	defer func() { pr.cur, pr.curTpl = -1, nil }()
+	moved := map[cellRef]int64{}
+	value := func(t, c int32) int64 { return pr.j.tables[t].p.cells[c].value + moved[cellRef{t, c}] }
+	m := len(pr.j.tables[e.table].p.cells)
+	base, lo, hi := make([]int64, m), make([]int64, m), make([]int64, m)
+	nw := pr.nw
+	remaining := d.need
+	for round := 0; remaining > 0 && round < 2*len(tpls); round++ {
+		progress := false
+		for _, tpl := range tpls {
+			for i := range base {
+				base[i] = value(e.table, int32(i))
+			}
+			pr.j.bounds(tpl, tpl.occs, value, lo, hi)
+			pr.load(e.table, tpl)
+			copy(pr.x, base) // the network's reference values
+			copy(nw.y, base)
+			copy(nw.lo, lo)
+			copy(nw.hi, hi)
+			pr.curTpl = nil // the bounds are no longer the template's own
+			room := nw.room(e.cell, d.up)
+			if !nw.free[e.cell] || room <= 0 {
+				continue
+			}
+			step := direction{d.up, min(remaining, room)}
+			if got := pr.flowUpTo(e, fixed, tpl, step); got > 0 {
+				w := pr.extractWitness(e, tpl, direction{d.up, got})
+				for i, c := range w.cells {
+					moved[c] += w.delta[i]
+				}
+				remaining -= got
+				progress = true
+			}
+			nw.restore()
+			pr.cur = -1 // the reference values are no longer the truth
+			if remaining == 0 {
+				break
+			}
+		}
+		if !progress {
+			break
+		}
+	}
+	if remaining > 0 {
+		return witness{}, false
+	}
+	var w witness
+	for c, dv := range moved {
+		if dv != 0 {
+			w.cells = append(w.cells, c)
+		}
+	}
+	slices.SortFunc(w.cells, compareRefs)
+	for _, c := range w.cells {
+		w.delta = append(w.delta, moved[c])
+	}
+	return w, true
+}
+
+// flowUpTo pushes as much of d.need as the loaded network carries without suppressing anything, and
+// returns how much (the flow stays in the network until restore).
+func (pr *protector) flowUpTo(e, fixed cellRef, tpl *template, d direction) int64 {
+	src, dst, ex2 := pr.endpoints(e, fixed, tpl, d)
+	var flow int64
+	for _, avoid := range [2]bool{true, false} {
+		for flow < d.need {
+			pushed, _ := pr.nw.augment(src, dst, e.cell, ex2, d.need-flow, avoid)
+			if pushed == 0 {
+				break
+			}
+			flow += pushed
+		}
+	}
+	return flow
+}
+
+// widen is extend's last resort, for a direction of e that no template's shortest paths can open
+// from the current pattern: it finds a witness as if every cell of e's templates' tables were
+// withheld (but those that may not be), and withholds exactly the cells that witness moves. A move
+// that exists at all is found this way, at some cost in information; the pass that publishes
+// unneeded cells again takes back what it can.
+func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
+	j := pr.j
+	saved := map[int32][]bool{}
+	for _, tpl := range j.templatesOf(e.table) {
+		if !pr.usable(tpl, e, fixed) {
+			continue
+		}
+		for _, mb := range tpl.members {
+			ts := j.tables[mb.table]
+			if _, ok := saved[mb.table]; ok || ts.frozen {
+				continue
+			}
+			saved[mb.table] = slices.Clone(ts.free)
+			for i := range ts.free {
+				if ts.locked == nil || !ts.locked[i] {
+					ts.free[i] = true
+				}
+			}
+		}
+	}
+	pr.invalidate()
+	w, ok := pr.findWitness(e, fixed, d)
+	for t, free := range saved {
+		copy(j.tables[t].free, free)
+	}
+	pr.invalidate()
+	if !ok {
+		return witness{}, false
+	}
+	for _, c := range w.cells {
+		if c != e {
+			pr.suppress(c)
+		}
+	}
+	return w, true
 }

@@ -34,7 +34,7 @@ func (pr *protector) findWitness(e, fixed cellRef, d direction) (witness, bool) 
 		pr.nw.restore()
 		return w, true
 	}
-	return witness{}, false
+	return pr.composite(e, fixed, d)
 }
 
 // extractWitness reads the move the network holds: the flow on every arc and e's own change, in

@@ -1,5 +1,7 @@
 package protect
 
+import "slices"
+
 // Zeros behind an x. A method that never withholds a zero tells everyone that every x is at least 1,
 // which no sensitive cell of value 1 survives (SPEC 4). Zeros are therefore suppressed as secondary
 // cells (value cost 0, the per-cell charge), and a sensitive cell whose protection must let it reach
@@ -63,7 +65,8 @@ func (j *joint) swapBounds(tpl *template) (lo, hi []int64, zero []bool) {
 // arc within the network's current bounds and passes at least one zero arc forward (a search over
 // two copies of the nodes: before and after the zero). With extend, published arcs may be on it at
 // their weight (noBound: never), the cheapest path found (Dijkstra); without, only free arcs.
-// It leaves the path's arcs and directions in nw.path and nw.pathFwd.
+// It leaves the path's arcs in nw.path, each with its net number of passes along it (negative:
+// against it) in nw.pathMul.
 func (nw *network) swapPath(src, dst, ex1, ex2 int32, need int64, zero []bool, weight []int64, extend bool) bool {
 	n := int32(len(nw.adjStart) - 1)
 	if cap(nw.dist2) < int(2*n) {
@@ -127,41 +130,51 @@ func (nw *network) swapPath(src, dst, ex1, ex2 int32, need int64, zero []bool, w
 	if !found {
 		return false
 	}
-	nw.path, nw.pathFwd = nw.path[:0], nw.pathFwd[:0]
-	nw.nextEpoch()
+	// The path runs through two copies of the nodes, so it may pass a node twice, or an arc twice:
+	// it is then a path plus cycles, a move all the same, taken by its net change on each arc,
+	// which must stay within the bounds and raise a zero.
+	nw.path, nw.pathMul = nw.path[:0], nw.pathMul[:0]
 	for s := goal; s != start; s = nw.predState[s] {
 		a := nw.pred2[s]
-		// A path through both copies may pass one node twice; then its two visits would move an
-		// arc twice or close a cycle apart from e. Such a path is not a swap.
-		if nw.seen[s%n] == nw.epoch {
+		mul := int64(-1)
+		if nw.head[a] == s%n && nw.tail[a] == nw.predState[s]%n {
+			mul = 1
+		}
+		if i := slices.Index(nw.path, a); i >= 0 {
+			nw.pathMul[i] += mul
+			continue
+		}
+		nw.path = append(nw.path, a)
+		nw.pathMul = append(nw.pathMul, mul)
+	}
+	raised := false
+	for i, a := range nw.path {
+		m := nw.pathMul[i]
+		switch {
+		case m > 0 && (nw.hi[a] != noBound && nw.y[a]+m*need > nw.hi[a]):
+			return false
+		case m < 0 && nw.y[a]+m*need < nw.lo[a]:
 			return false
 		}
-		nw.seen[s%n] = nw.epoch
-		nw.path = append(nw.path, a)
-		// The arc was stepped along when the state it reached is its head's.
-		nw.pathFwd = append(nw.pathFwd, nw.head[a] == s%n && nw.tail[a] == nw.predState[s]%n)
+		if m > 0 && zero[a] {
+			raised = true
+		}
 	}
-	if nw.seen[start] == nw.epoch {
-		return false
-	}
-	return true
+	return raised
 }
 
-// pushPath moves need along nw.path in the directions of nw.pathFwd.
+// pushPath moves need times each arc's multiplier along nw.path.
 func (nw *network) pushPath(need int64) {
 	for i, a := range nw.path {
 		nw.touch(a)
-		if nw.pathFwd[i] {
-			nw.y[a] += need
-		} else {
-			nw.y[a] -= need
-		}
+		nw.y[a] += nw.pathMul[i] * need
 	}
 }
 
 // swap finds the swap witness of sensitive cell e (zeroSwap), in the first template that has one;
 // with extend it suppresses the cheapest cells that make one, in the single-table template first and
-// then the others. It appends the witness's cells to supp and reports whether there is one.
+// then the others. It records the witness (a later search may miss it: see swapPath) and appends its
+// cells to supp.
 func (pr *protector) swap(e cellRef, extend bool, supp []cellRef) ([]cellRef, bool) {
 	none := cellRef{-1, -1}
 	d := direction{false, pr.j.tables[e.table].p.cells[e.cell].value}
@@ -178,12 +191,39 @@ func (pr *protector) swap(e cellRef, extend bool, supp []cellRef) ([]cellRef, bo
 				continue
 			}
 			if w, ok := pr.swapFlow(e, tpl, d, allowExtend); ok {
-				supp = append(supp, w.cells...)
-				return supp, true
+				pr.recordSwap(e, w)
+				return append(supp, w.cells...), true
 			}
 		}
 	}
+	// The witness found before, if its cells are all still withheld, is still one.
+	if w, ok := pr.recordedSwap(e); ok {
+		return append(supp, w.cells...), true
+	}
 	return supp, false
+}
+
+// recordSwap keeps e's swap witness.
+func (pr *protector) recordSwap(e cellRef, w witness) {
+	ts := pr.j.tables[e.table]
+	if ts.swaps == nil {
+		ts.swaps = map[int32]witness{}
+	}
+	ts.swaps[e.cell] = w
+}
+
+// recordedSwap returns e's recorded swap witness when every cell it moves is still withheld.
+func (pr *protector) recordedSwap(e cellRef) (witness, bool) {
+	w, ok := pr.j.tables[e.table].swaps[e.cell]
+	if !ok {
+		return witness{}, false
+	}
+	for _, c := range w.cells {
+		if !pr.j.tables[c.table].free[c.cell] {
+			return witness{}, false
+		}
+	}
+	return w, true
 }
 
 // swapFlow runs the swap search for e in the loaded template, with the template's positivity
@@ -262,5 +302,5 @@ func (pr *protector) findSwap(e cellRef) (witness, bool) {
 			return w, true
 		}
 	}
-	return witness{}, false
+	return pr.recordedSwap(e)
 }
