@@ -86,7 +86,7 @@ type template struct {
 	// partners lists, per member beyond the origin, the member's cell at each origin cell (-1 when
 	// it has none), so that freeness and weights of the members are read without lookups.
 	partners [][]int32
-	occs []changedOcc // the occurrences the members change
+	occs     []changedOcc // the occurrences the members change
 	// zlo, zhi and zero are the bounds and zero keys of a swap (zero.go), computed on first use.
 	zlo, zhi []int64
 	zero     []bool
