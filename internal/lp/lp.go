@@ -65,7 +65,7 @@ type Problem struct {
 	cols   int
 	rows   int
 	parm   C.glp_smcp
-	objCol int // the column whose objective coefficient is 1, or 0 for none (1-based)
+	objCol int // the column whose objective coefficient is 1, 0 for none (1-based), -1 after Minimize
 }
 
 // New returns a problem with cols columns, each with bounds [0, +inf) until SetBounds.
@@ -174,6 +174,12 @@ func (p *Problem) Optimize(col int, maximize, exact bool) (float64, Status, erro
 	if col < 0 || col >= p.cols {
 		return 0, Infeasible, fmt.Errorf("lp: column %d of %d", col, p.cols)
 	}
+	if p.objCol < 0 {
+		for j := 1; j <= p.cols; j++ {
+			C.glp_set_obj_coef(p.prob, C.int(j), 0)
+		}
+		p.objCol = 0
+	}
 	if p.objCol != col+1 {
 		if p.objCol > 0 {
 			C.glp_set_obj_coef(p.prob, C.int(p.objCol), 0)
@@ -208,6 +214,37 @@ func (p *Problem) Optimize(col int, maximize, exact bool) (float64, Status, erro
 		if st, err = p.status(); err != nil || st != Optimal {
 			return 0, st, err
 		}
+	}
+	return float64(C.glp_get_obj_val(p.prob)), Optimal, nil
+}
+
+// Minimize returns the smallest value of sum(coefs[j] * column j) subject to every row and bound,
+// from a fresh basis; Value then gives the optimal point.
+func (p *Problem) Minimize(coefs []float64) (float64, Status, error) {
+	if !p.onThread() {
+		return 0, Infeasible, errThread
+	}
+	if len(coefs) != p.cols {
+		return 0, Infeasible, fmt.Errorf("lp: %d objective coefficients for %d columns", len(coefs), p.cols)
+	}
+	for j, c := range coefs {
+		if math.IsNaN(c) || math.IsInf(c, 0) {
+			return 0, Infeasible, fmt.Errorf("lp: objective coefficient %v of column %d", c, j)
+		}
+		C.glp_set_obj_coef(p.prob, C.int(j+1), C.double(c))
+	}
+	p.objCol = -1 // every coefficient is set: Optimize must clear them
+	C.glp_set_obj_dir(p.prob, C.GLP_MIN)
+	if p.rows == 0 {
+		return 0, Infeasible, errors.New("lp: a problem without rows")
+	}
+	C.glp_std_basis(p.prob)
+	if rc := C.glp_simplex(p.prob, &p.parm); rc != 0 {
+		return 0, Infeasible, fmt.Errorf("lp: the simplex method failed (GLPK code %d)", int(rc))
+	}
+	st, err := p.status()
+	if err != nil || st != Optimal {
+		return 0, st, err
 	}
 	return float64(C.glp_get_obj_val(p.prob)), Optimal, nil
 }

@@ -932,9 +932,10 @@ func (pr *protector) flowUpTo(e, fixed cellRef, tpl *template, d direction) int6
 
 // widen is extend's last resort, for a direction of e that no template's shortest paths can open
 // from the current pattern: it finds a witness as if every cell of e's templates' tables were
-// withheld (but those that may not be), and withholds exactly the cells that witness moves. A move
-// that exists at all is found this way, at some cost in information; the pass that publishes
-// unneeded cells again takes back what it can.
+// withheld (but those that may not be), by the moves or, failing them, by linear programming
+// (lpWitness), and withholds exactly the cells that witness moves. A witness that exists at all in
+// those tables is found this way, at some cost in information; the pass that publishes unneeded
+// cells again takes back what it can.
 func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 	j := pr.j
 	saved := map[int32][]bool{}
@@ -961,6 +962,11 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 		copy(j.tables[t].free, free)
 	}
 	pr.invalidate()
+	lpFound := false
+	if !ok {
+		w, ok = pr.lpWitness(e, fixed, d)
+		lpFound = ok
+	}
 	if !ok {
 		return witness{}, false
 	}
@@ -968,6 +974,9 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 		if c != e {
 			pr.suppress(c)
 		}
+	}
+	if lpFound && checkWitness(j, w, e, d, fixed) != "" {
+		return witness{}, false
 	}
 	return w, true
 }
