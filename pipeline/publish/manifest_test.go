@@ -51,6 +51,8 @@ func TestManifestRoundTrip(t *testing.T) {
 	}
 	wantNames := []string{"cells.parquet",
 		"charts/affected_patients-latest.svg", "charts/affected_patients-over-time.svg", "charts/affected_patients-top-movers.svg",
+		"charts/countries/DE-exposed_systems.svg", "charts/countries/FR-exposed_systems.svg", "charts/countries/JP-exposed_systems.svg",
+		"charts/countries/US-exposed_systems.svg",
 		"charts/exposed_systems-latest.svg", "charts/exposed_systems-over-time.svg", "charts/exposed_systems-top-movers.svg",
 		"comparisons.parquet", "datapackage.json", "report.md", "series.parquet", "summary.parquet", "trends.parquet"}
 	if !reflect.DeepEqual(names, wantNames) {
