@@ -180,7 +180,7 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 		}
 	}
 	facts.setCharts(charts)
-	if err := done(writeFile(dir, ReportFile, renderReport(facts, tool))); err != nil {
+	if err := writePages(dir, facts, tool, done); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(outputs, func(a, b OutputInfo) int { return strings.Compare(a.File, b.File) })
@@ -223,6 +223,24 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 		}
 	}
 	return m, nil
+}
+
+// writePages writes report.md and the country pages.
+func writePages(dir string, facts *reportFacts, tool ToolInfo, done func(OutputInfo, error) error) error {
+	type page struct {
+		name     string
+		markdown []byte
+	}
+	pages := []page{{ReportFile, renderReport(facts, tool)}}
+	for _, geo := range facts.pages {
+		pages = append(pages, page{facts.countryPage(geo), renderCountryPage(facts, geo)})
+	}
+	for _, pg := range pages {
+		if err := done(writeFile(dir, pg.name, pg.markdown)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newManifest describes the report: its provenance, the outputs and the protection's counts.
