@@ -180,7 +180,7 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 		}
 	}
 	facts.setCharts(charts)
-	if err := writePages(dir, facts, tool, done); err != nil {
+	if err := writePages(dir, facts, tool, charts, done); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(outputs, func(a, b OutputInfo) int { return strings.Compare(a.File, b.File) })
@@ -225,18 +225,36 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 	return m, nil
 }
 
-// writePages writes report.md and the country pages.
-func writePages(dir string, facts *reportFacts, tool ToolInfo, done func(OutputInfo, error) error) error {
-	type page struct {
-		name     string
-		markdown []byte
+// writePages writes report.md and the country pages, and the HTML page of each, whose charts are
+// inlined from charts.
+func writePages(dir string, facts *reportFacts, tool ToolInfo, charts []chart.File, done func(OutputInfo, error) error) error {
+	files := map[string][]byte{}
+	for _, c := range charts {
+		files[c.Name] = c.Data
 	}
-	pages := []page{{ReportFile, renderReport(facts, tool)}}
+	prov := facts.r.Protected.Provenance
+	title := prov.Title
+	if title == "" {
+		title = prov.DatasetID
+	}
+	type page struct {
+		name, title string
+		markdown    []byte
+	}
+	pages := []page{{ReportFile, title, renderReport(facts, tool)}}
 	for _, geo := range facts.pages {
-		pages = append(pages, page{facts.countryPage(geo), renderCountryPage(facts, geo)})
+		node := facts.vocab.Geo.Node(geo)
+		pages = append(pages, page{facts.countryPage(geo), fmt.Sprintf("%s (%s) – %s", node.Name, node.Code, title), renderCountryPage(facts, geo)})
 	}
 	for _, pg := range pages {
 		if err := done(writeFile(dir, pg.name, pg.markdown)); err != nil {
+			return err
+		}
+		doc, err := renderHTML(pg.name, pg.title, pg.markdown, files)
+		if err != nil {
+			return err
+		}
+		if err := done(writeFile(dir, htmlName(pg.name), doc)); err != nil {
 			return err
 		}
 	}
