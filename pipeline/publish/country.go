@@ -213,8 +213,12 @@ func (f *reportFacts) writeCountrySummary(b *strings.Builder, geo schemas.GeoID)
 			sources = append(sources, escapeText(id))
 		}
 	}
-	span := periods[0].String()
-	if len(periods) > 1 {
+	var dates []string
+	for _, d := range periods {
+		dates = append(dates, d.String())
+	}
+	span := joinAnd(dates)
+	if len(periods) > 4 {
 		span = fmt.Sprintf("from %s to %s", periods[0], periods[len(periods)-1])
 	}
 	fmt.Fprintf(b, "- **Covered.** %s is covered at %s of the %s reporting periods (%s), by %s.\n", name,
@@ -290,8 +294,8 @@ func (f *reportFacts) writeCountryHeadline(b *strings.Builder, geo schemas.GeoID
 	fmt.Fprintf(b, "- **%s.** %s\n", lead, text)
 }
 
-// writeCountryHistory writes the history table, a row per period and a column per metric, with the
-// notes on the flags it shows.
+// writeCountryHistory writes the history table of every metric over every period of the dataset
+// (a period that does not cover the country shows –), with the notes on the flags it shows.
 func (f *reportFacts) writeCountryHistory(b *strings.Builder, geo schemas.GeoID) {
 	b.WriteString("## History\n\n")
 	metrics := f.countryMetrics(geo)
@@ -309,7 +313,7 @@ func (f *reportFacts) writeCountryHistory(b *strings.Builder, geo schemas.GeoID)
 	var breaks []breakNote
 	estimated := map[schemas.MetricID]bool{}
 	var rows [][]string
-	for _, period := range f.countryPeriods(geo) {
+	for _, period := range f.periods {
 		var sources protect.SourceSet
 		row := []string{period.String(), ""}
 		for _, m := range metrics {
@@ -333,8 +337,16 @@ func (f *reportFacts) writeCountryHistory(b *strings.Builder, geo schemas.GeoID)
 				breaks[i].metrics = append(breaks[i].metrics, escapeText(f.vocab.Metric(m).Code))
 			}
 		}
-		row[1] = strings.ReplaceAll(f.sourceText(sources), ", ", ",")
+		row[1] = markStructural
+		if sources != 0 {
+			row[1] = strings.ReplaceAll(f.sourceText(sources), ", ", ",")
+		}
 		rows = append(rows, row)
+	}
+	if len(rows) <= maxPeriodColumns {
+		// Few periods read best as columns, the metrics as rows, as a statistical table of a
+		// country's history is set; many periods need a row each.
+		header, align, rows = transpose(header, rows)
 	}
 	writeTable(b, header, align, rows)
 	f.writeSuppressedNote(b, rows)
@@ -361,6 +373,30 @@ func (f *reportFacts) writeCountryHistory(b *strings.Builder, geo schemas.GeoID)
 		fmt.Fprintf(b, "E: the dataset declares these figures estimates or illustrative allocations. %s\n\n", strings.Join(reasons, " "))
 	}
 	b.WriteString(flagNote + "\n\n")
+}
+
+// maxPeriodColumns is how many periods a country's history shows as columns; with more, each
+// period is a row.
+const maxPeriodColumns = 8
+
+// transpose turns a history table with a row per period (period, source, then a column per metric)
+// into one with a row per metric, the source as the first row and a column per period.
+func transpose(header []string, rows [][]string) ([]string, string, [][]string) {
+	out := []string{"Metric"}
+	align := "l"
+	for _, row := range rows {
+		out = append(out, row[0])
+		align += "r"
+	}
+	cells := make([][]string, len(header)-1)
+	for i := range cells {
+		cells[i] = []string{header[i+1]}
+		for _, row := range rows {
+			cells[i] = append(cells[i], row[i+1])
+		}
+	}
+	cells[0][0] = "Source"
+	return out, align, cells
 }
 
 // capitalize puts the first letter of a sentence in upper case.

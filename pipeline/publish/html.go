@@ -146,7 +146,8 @@ img { display: block; max-width: 100%; height: auto; margin: 0.8rem 0 0.3rem; }
 p > em:only-child { display: block; color: #444; font-size: 0.88rem; }
 code, pre { font-family: 'Liberation Mono', 'DejaVu Sans Mono', monospace; font-size: 0.88em; }
 pre { background: #f5f5f5; padding: 0.6rem 0.8rem; overflow-x: auto; }
-@media screen and (max-width: 60rem) { table { display: block; overflow-x: auto; } }
+td:first-child { white-space: nowrap; }
+@media screen { table { display: block; max-width: 100%; overflow-x: auto; } }
 @page { size: A4; margin: 14mm 12mm 16mm; }
 @media print {
   body { font-size: 9.5pt; }
@@ -157,7 +158,7 @@ pre { background: #f5f5f5; padding: 0.6rem 0.8rem; overflow-x: auto; }
   table { font-size: 7.5pt; }
   thead { display: table-header-group; }
   tr, img { break-inside: avoid; page-break-inside: avoid; }
-  img { max-height: 130mm; width: auto; }
+  img { max-height: 190mm; max-width: 100%; width: auto; }
   a { color: inherit; }
   pre { white-space: pre-wrap; }
 }

@@ -360,7 +360,7 @@ func TestCountryPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| 2019-04-01 | greenbone | 40,310 B | 4,031 B |",
+		"| exposed_systems | 28,220 | 32,250 | 36,280 | 40,310 B | 44,340 | 48,370 |",
 		"B at 2019-04-01 (exposed_systems, affected_patients): a break declared by the dataset (the scanner counts \\*virtual hosts\\* from April).",
 		"](../charts/countries/US-exposed_systems.svg)",
 		"| exposed_systems | Northern America | its sub-region |",
@@ -398,5 +398,41 @@ func TestSuppressedNote(t *testing.T) {
 	}
 	if strings.Contains(string(report), "not zero") {
 		t.Error("report.md still says a withheld cell is not zero")
+	}
+}
+
+// TestCountryHistoryLayout checks both layouts of a country's history: up to maxPeriodColumns
+// periods as columns, more as rows, with every period of the dataset (– where it does not cover the
+// country).
+func TestCountryHistoryLayout(t *testing.T) {
+	for _, tt := range []struct {
+		periods int
+		want    []string
+	}{
+		{3, []string{"| Metric | 2019-01-01 | 2019-02-01 | 2019-03-01 |", "| Source | greenbone | – | greenbone |", "| exposed_systems | 10 | – | 15 |"}},
+		{10, []string{"| Period | Source | exposed_systems |", "| 2019-02-01 | – | – |", "| 2019-10-01 | greenbone | 19 |"}},
+	} {
+		t.Run(strconv.Itoa(tt.periods), func(t *testing.T) {
+			c := briefingCase{name: "layout", periods: monthly(tt.periods), leaves: func(i int, _ string) string {
+				if i == 1 {
+					return "US:hospital=50"
+				}
+				return fmt.Sprintf("DE:hospital=%d US:hospital=50", 10+i)
+			}}
+			if tt.periods == 3 {
+				c.leaves = func(i int, _ string) string {
+					return series(map[string][]int64{"DE": {10, -1, 15}, "US": {50, 50, 50}}, i)
+				}
+			}
+			r := c.result(t)
+			f := newReportFacts(r)
+			de, _ := r.Protected.Vocab.Geo.CountryByCode("DE")
+			page := string(renderCountryPage(f, de))
+			for _, w := range tt.want {
+				if !strings.Contains(page, w+"\n") {
+					t.Errorf("the page lacks the line\n%s\n%s", w, page[strings.Index(page, "## History"):strings.Index(page, "## Trends")])
+				}
+			}
+		})
 	}
 }
