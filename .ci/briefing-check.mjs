@@ -242,7 +242,7 @@ console.log(`ok   report.md summary: ${checked} figures checked`);
 
 // Key figures: the world total and the countries covered of each row.
 let before = checked;
-for (const t of tables(section(report, '## Key figures'))) {
+for (const t of [...tables(section(report, '## Key figures')), ...tables(section(report, '## The world at its widest coverage'))]) {
   for (const row of t.rows) {
     const [metric, , periodText, world, countries] = row.map(unescape);
     const period = periodText.split(' ')[0];

@@ -700,8 +700,8 @@ func TestHeadlineCoverage(t *testing.T) {
 		note      string
 		countries string
 	}{
-		{"same countries, a change of source below", "", "1. exposed_systems, affected_patients, 2019-06-01: break in series: a change of source of a country it adds up.", "| 5 |"},
-		{"a country missing in the latest period", "JP", "1. exposed_systems, affected_patients, 2019-06-01: break in series: a change of source of a country it adds up; a change of coverage (5 countries before, 4 now).", "| 4 (was 5) |"},
+		{"same countries, a change of source below", "", "1. exposed_systems, 2019-06-01: break in series: a change of source of a country it adds up.", "| 5 |"},
+		{"a country missing in the latest period", "JP", "1. exposed_systems, 2019-06-01: break in series: a change of source of a country it adds up; a change of coverage (5 countries before, 4 now).", "| 4 (was 5) |"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -276,82 +276,87 @@ func (f *reportFacts) writeIntro(b *strings.Builder) {
 		plural(len(prov.Sources), "source", "sources"), markSuppressed)
 }
 
-// writeHeadlines writes the world total of every metric in its most recent period of widest
-// coverage and in its latest period, when that is another, with the number of countries each covers
-// and the change since the previous period where both are published and comparable. A world total
-// that breaks (its source, definition or the countries it adds up differ from the previous period,
-// in either direction) is not compared: the change shows n/c with a numbered note that says why.
+// writeHeadlines writes the world total of every metric in its latest period, with the change since
+// the previous period where both are published and comparable, and, in a section of its own, the
+// world total of every metric whose latest period covers fewer countries than its most recent period
+// of widest coverage, at that period. A world total that breaks (its source, definition or the
+// countries it adds up differ from the previous period, in either direction) is not compared: the
+// change shows n/c with a numbered note that says why.
 func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 	b.WriteString("## Key figures\n\n")
-	b.WriteString("World totals over all organization types, for each metric in its most recent period of widest coverage " +
-		"(the period that covers the most countries, where the world total adds up the most of the world) and in its latest period " +
-		"when that is another; the number of countries each covers, and the change since the previous period.\n\n")
-	rows := [][]string{}
-	type note struct {
-		text    string
-		metrics []string
+	b.WriteString("World totals over all organization types in the latest period of each metric, the number of countries " +
+		"they cover, and the change since the previous period.\n\n")
+	if !f.writeWorldTable(b, func(m schemas.MetricID) *protect.Table { return f.latest[m] }) {
+		b.WriteString("No figures were published.\n\n")
+		return
 	}
-	var notes []note
+	if m, ok := f.firstMetric(); ok {
+		f.writeChart(b, m, chart.KindOverTime)
+	}
+	widest := func(m schemas.MetricID) *protect.Table {
+		if f.widest[m] == f.latest[m] {
+			return nil
+		}
+		return f.widest[m]
+	}
+	if !slices.ContainsFunc(f.vocab.MetricOrder(), func(m schemas.MetricID) bool { return widest(m) != nil }) {
+		return
+	}
+	b.WriteString("## The world at its widest coverage\n\n")
+	b.WriteString("World totals over all organization types of the metrics whose latest period covers fewer countries than an earlier one, " +
+		"at their most recent period of widest coverage (the period that covers the most countries, where the world total adds up the most " +
+		"of the world, and every country it covers appears), the number of countries it covers, and the change since the previous period.\n\n")
+	f.writeWorldTable(b, widest)
+}
+
+// writeWorldTable writes the world total of every metric in the period pick gives (none when it
+// gives nil), with its coverage, its change and the notes on the breaks; it reports whether it
+// wrote a row.
+func (f *reportFacts) writeWorldTable(b *strings.Builder, pick func(m schemas.MetricID) *protect.Table) bool {
+	rows := [][]string{}
+	var notes []string
 	for _, m := range f.vocab.MetricOrder() {
-		if f.latest[m] == nil {
+		t := pick(m)
+		if t == nil {
 			continue
 		}
 		metric := f.vocab.Metric(m)
-		for _, t := range f.keyTables(m) {
-			period := t.Period.String()
-			switch {
-			case t == f.widest[m] && t == f.latest[m]:
-			case t == f.widest[m]:
-				period += " (widest coverage)"
-			default:
-				period += " (latest)"
-			}
-			value := markStructural
-			if c, ok := findCell(t, f.vocab.Geo.WorldID(), schemas.OrgAll); ok {
-				value = cellText(c)
-			}
-			covered := chart.CountriesCovered(f.vocab, t)
-			coverage := formatCount(int64(len(covered)))
-			change, pct, since := "", "", "first period"
-			if h, ok := f.worldRow(m, t.Period); ok {
-				since = h.PrevPeriod.String()
-				change, pct = changeText(h.AbsChange), pctText(h.PctChange)
-				if prev := f.tables[periodMetric{h.PrevPeriod, m}]; prev != nil {
-					if before := chart.CountriesCovered(f.vocab, prev); len(before) != len(covered) {
-						coverage = fmt.Sprintf("%s (was %s)", coverage, formatCount(int64(len(before))))
-					}
-				}
-				if h.Flags.Has(schemas.ObsBreak) {
-					text := fmt.Sprintf("%s: %s.", h.Period, f.breakText(h))
-					i := slices.IndexFunc(notes, func(n note) bool { return n.text == text })
-					if i < 0 {
-						notes = append(notes, note{text: text})
-						i = len(notes) - 1
-					}
-					notes[i].metrics = append(notes[i].metrics, escapeText(metric.Code))
-					change = fmt.Sprintf("%s (%d)", markNotComparable, i+1)
-					pct = change
-				}
-			}
-			rows = append(rows, []string{escapeText(metric.Code), escapeText(metric.Unit), period, value, coverage, change, pct, since})
+		value := markStructural
+		if c, ok := findCell(t, f.vocab.Geo.WorldID(), schemas.OrgAll); ok {
+			value = cellText(c)
 		}
+		covered := chart.CountriesCovered(f.vocab, t)
+		coverage := formatCount(int64(len(covered)))
+		change, pct, since := "", "", "first period"
+		if h, ok := f.worldRow(m, t.Period); ok {
+			since = h.PrevPeriod.String()
+			change, pct = changeText(h.AbsChange), pctText(h.PctChange)
+			if prev := f.tables[periodMetric{h.PrevPeriod, m}]; prev != nil {
+				if before := chart.CountriesCovered(f.vocab, prev); len(before) != len(covered) {
+					coverage = fmt.Sprintf("%s (was %s)", coverage, formatCount(int64(len(before))))
+				}
+			}
+			if h.Flags.Has(schemas.ObsBreak) {
+				notes = append(notes, fmt.Sprintf("%s, %s: %s.", escapeText(metric.Code), h.Period, f.breakText(h)))
+				change = fmt.Sprintf("%s (%d)", markNotComparable, len(notes))
+				pct = change
+			}
+		}
+		rows = append(rows, []string{escapeText(metric.Code), escapeText(metric.Unit), t.Period.String(), value, coverage, change, pct, since})
 	}
 	if len(rows) == 0 {
-		b.WriteString("No figures were published.\n\n")
-		return
+		return false
 	}
 	writeTable(b, []string{"Metric", "Unit", "Period", "World", "Countries", "Change", "% change", "Since"}, "lllrrrrl", rows)
 	f.writeSuppressedNote(b, rows)
 	if len(notes) > 0 {
 		b.WriteString(markNotComparable + " not comparable: the world total breaks in series, so no change, index or growth rate is published across it (see Methodology, flags):\n\n")
 		for i, n := range notes {
-			fmt.Fprintf(b, "%d. %s, %s\n", i+1, strings.Join(n.metrics, ", "), n.text)
+			fmt.Fprintf(b, "%d. %s\n", i+1, n)
 		}
 		b.WriteString("\n")
 	}
-	if m, ok := f.firstMetric(); ok {
-		f.writeChart(b, m, chart.KindOverTime)
-	}
+	return true
 }
 
 // keyTables returns the tables of a metric that the briefing shows: its most recent table of widest

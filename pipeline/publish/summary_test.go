@@ -436,3 +436,33 @@ func TestCountryHistoryLayout(t *testing.T) {
 		})
 	}
 }
+
+// TestWorldAtWidestCoverage checks that when a metric's latest period covers fewer countries than
+// an earlier one, the briefing shows the world at that earlier period too: in its own section of
+// world totals and as a table of the metric, with its chart, beside the latest.
+func TestWorldAtWidestCoverage(t *testing.T) {
+	for _, tt := range []struct {
+		absent string
+		want   bool
+	}{{"", false}, {"JP", true}} {
+		t.Run("absent "+tt.absent, func(t *testing.T) {
+			dir, _ := publishFixture(t, computed(t, fixtureMissingLast(t, tt.absent)))
+			data, err := os.ReadFile(filepath.Join(dir, ReportFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			report := string(data)
+			for _, w := range []string{
+				"## The world at its widest coverage",
+				"| exposed_systems | systems | 2019-05-01 | 74,900 | 5 |", // 10 × (1,800 + 60 + 660 + 11 + 4,100 + 310 + 24 + 520 + 5)
+				"### exposed_systems, 2019-05-01 (widest coverage: 5 countries)",
+				"### exposed_systems, 2019-06-01 (latest period: 4 countries)",
+				"](charts/exposed_systems-widest-coverage.svg)",
+			} {
+				if got := strings.Contains(report, w); got != tt.want {
+					t.Errorf("report.md has %q: %v, want %v", w, got, tt.want)
+				}
+			}
+		})
+	}
+}
