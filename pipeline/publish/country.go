@@ -37,6 +37,17 @@ func flagged(c protect.Cell) string {
 	return text
 }
 
+// cellsOf returns the cells of an area in a table: they are contiguous, since cells are sorted by
+// area first.
+func cellsOf(t *protect.Table, geo schemas.GeoID) []protect.Cell {
+	start, _ := slices.BinarySearchFunc(t.Cells, geo, func(c protect.Cell, g schemas.GeoID) int { return cmp.Compare(c.Geo, g) })
+	end := start
+	for end < len(t.Cells) && t.Cells[end].Geo == geo {
+		end++
+	}
+	return t.Cells[start:end]
+}
+
 // cellAt returns the cell (geo, all types) of a metric's period, if the table has it.
 func (f *reportFacts) cellAt(m schemas.MetricID, period schemas.Date, geo schemas.GeoID) (protect.Cell, bool) {
 	t := f.tables[periodMetric{period, m}]
@@ -228,12 +239,10 @@ func (f *reportFacts) writeCountrySummary(b *strings.Builder, geo schemas.GeoID)
 	}
 	var cells, withheld int64
 	for _, t := range f.r.Protected.Tables {
-		for _, c := range t.Cells {
-			if c.Geo == geo {
-				cells++
-				if c.Suppressed() {
-					withheld++
-				}
+		for _, c := range cellsOf(t, geo) {
+			cells++
+			if c.Suppressed() {
+				withheld++
 			}
 		}
 	}
@@ -626,10 +635,7 @@ func (f *reportFacts) writeCountryWithheld(b *strings.Builder, geo schemas.GeoID
 		var totals []string
 		var parts, partCells int64
 		for _, t := range f.byMetric[m] {
-			for _, c := range t.Cells {
-				if c.Geo != geo {
-					continue
-				}
+			for _, c := range cellsOf(t, geo) {
 				switch {
 				case c.Org == schemas.OrgAll && c.Suppressed():
 					totals = append(totals, t.Period.String())
@@ -645,7 +651,10 @@ func (f *reportFacts) writeCountryWithheld(b *strings.Builder, geo schemas.GeoID
 			continue
 		}
 		total := "none"
-		if len(totals) > 0 {
+		switch {
+		case len(totals) > 6:
+			total = fmt.Sprintf("%d periods, %s to %s", len(totals), totals[0], totals[len(totals)-1])
+		case len(totals) > 0:
 			total = strings.Join(totals, ", ")
 		}
 		rows = append(rows, []string{escapeText(f.vocab.Metric(m).Code), total, fmt.Sprintf("%s of %s", formatCount(parts), formatCount(partCells))})

@@ -245,13 +245,19 @@ func (f *reportFacts) undeclaredSourceBreaks() string {
 		text   string
 	}
 	var changes []change
+	type place struct {
+		geo    schemas.GeoID
+		period schemas.Date
+	}
+	seen := map[place]bool{}
 	for key, row := range f.breakRows {
 		if f.vocab.Geo.Node(key.geo).Level != schemas.Country || !row.Flags.Has(schemas.BreakSource) || row.Flags.Has(schemas.BreakDeclared) {
 			continue
 		}
-		if slices.ContainsFunc(changes, func(c change) bool { return c.geo == key.geo && c.period == key.period }) {
+		if seen[place{key.geo, key.period}] {
 			continue
 		}
+		seen[place{key.geo, key.period}] = true
 		changes = append(changes, change{key.geo, key.period, fmt.Sprintf("%s at %s (%s before, %s after)",
 			f.areaName(key.geo), key.period, f.sourceText(row.PrevSources), f.sourceText(row.Sources))})
 	}
@@ -516,8 +522,12 @@ func (f *reportFacts) summaryWithheld() string {
 				hidden++
 			}
 		}
+		how := formatCount(int64(hidden))
+		if hidden == 0 {
+			how = "none"
+		}
 		text += fmt.Sprintf(" At %s, %s of the %s countries' totals of %s %s withheld.",
-			t.Period, formatCount(int64(hidden)), formatCount(int64(len(covered))), metricWords(f.vocab.Metric(m).Code), word(hidden, "is", "are"))
+			t.Period, how, formatCount(int64(len(covered))), metricWords(f.vocab.Metric(m).Code), word(hidden, "is", "are"))
 	}
 	return text
 }
