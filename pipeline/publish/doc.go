@@ -1,8 +1,10 @@
 // Package publish is the last stage of a build: it writes the protected tables and the figures derived
-// from them as a report folder (SPEC 5) — cells, trends, series and summary as Parquet for analysts,
-// report.md as a briefing for people, and manifest.json with the digest of every file — and swaps the
-// folder into place atomically, so that a reader sees either the previous publication or the new one,
-// never a mixture.
+// from them as a report folder (SPEC 5) — cells, trends, series, summary and comparisons as Parquet
+// for analysts; report.md, a briefing for people that opens with a summary in sentences, and a page
+// per country (countries/<CC>.md), with their charts; the same pages as self-contained HTML
+// (report.html, countries/<CC>.html) for readers who do not read Markdown or want a PDF; and
+// manifest.json with the digest of every file — and swaps the folder into place atomically, so that a
+// reader sees either the previous publication or the new one, never a mixture.
 //
 // The stage sees only a trend.Result, whose cells give no value when suppressed; it cannot publish what
 // the protection withheld. It also holds the readers an outsider's audit and a rebuild's verification

@@ -49,10 +49,17 @@ func TestManifestRoundTrip(t *testing.T) {
 			t.Errorf("%s: rows %v; exactly the Parquet files have rows", o.File, o.Rows)
 		}
 	}
+	// Every output is listed: the country pages and their HTML (Taiwan, whose every cell is withheld,
+	// has none), the country charts and report.html too.
 	wantNames := []string{"cells.parquet",
 		"charts/affected_patients-latest.svg", "charts/affected_patients-over-time.svg", "charts/affected_patients-top-movers.svg",
+		"charts/countries/DE-exposed_systems.svg", "charts/countries/FR-exposed_systems.svg", "charts/countries/JP-exposed_systems.svg",
+		"charts/countries/US-exposed_systems.svg",
 		"charts/exposed_systems-latest.svg", "charts/exposed_systems-over-time.svg", "charts/exposed_systems-top-movers.svg",
-		"comparisons.parquet", "datapackage.json", "report.md", "series.parquet", "summary.parquet", "trends.parquet"}
+		"comparisons.parquet",
+		"countries/DE.html", "countries/DE.md", "countries/FR.html", "countries/FR.md", "countries/JP.html", "countries/JP.md",
+		"countries/US.html", "countries/US.md",
+		"datapackage.json", "report.html", "report.md", "series.parquet", "summary.parquet", "trends.parquet"}
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Errorf("outputs %v, want %v (sorted, without the manifest)", names, wantNames)
 	}

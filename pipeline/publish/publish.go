@@ -180,7 +180,7 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 		}
 	}
 	facts.setCharts(charts)
-	if err := done(writeFile(dir, ReportFile, renderReport(facts, tool))); err != nil {
+	if err := writePages(dir, facts, tool, charts, done); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(outputs, func(a, b OutputInfo) int { return strings.Compare(a.File, b.File) })
@@ -223,6 +223,42 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 		}
 	}
 	return m, nil
+}
+
+// writePages writes report.md and the country pages, and the HTML page of each, whose charts are
+// inlined from charts.
+func writePages(dir string, facts *reportFacts, tool ToolInfo, charts []chart.File, done func(OutputInfo, error) error) error {
+	files := map[string][]byte{}
+	for _, c := range charts {
+		files[c.Name] = c.Data
+	}
+	prov := facts.r.Protected.Provenance
+	title := prov.Title
+	if title == "" {
+		title = prov.DatasetID
+	}
+	type page struct {
+		name, title string
+		markdown    []byte
+	}
+	pages := []page{{ReportFile, title, renderReport(facts, tool)}}
+	for _, geo := range facts.pages {
+		node := facts.vocab.Geo.Node(geo)
+		pages = append(pages, page{facts.countryPage(geo), fmt.Sprintf("%s (%s) – %s", node.Name, node.Code, title), renderCountryPage(facts, geo)})
+	}
+	for _, pg := range pages {
+		if err := done(writeFile(dir, pg.name, pg.markdown)); err != nil {
+			return err
+		}
+		doc, err := renderHTML(pg.name, pg.title, pg.markdown, files)
+		if err != nil {
+			return err
+		}
+		if err := done(writeFile(dir, htmlName(pg.name), doc)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newManifest describes the report: its provenance, the outputs and the protection's counts.

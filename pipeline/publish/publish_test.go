@@ -95,7 +95,7 @@ func TestReportTrendLabels(t *testing.T) {
 	}
 	report := string(data)
 	label := regexp.MustCompile(`^(rising|falling|no significant trend|too few periods) \(n = \d+, p (= \d\.\d{3}|= –|< 0\.001)(, since \d{4}-\d{2}-\d{2})?\)$`)
-	tables := report[strings.Index(report, "## Latest figures by metric"):strings.Index(report, "## Methodology")]
+	tables := report[strings.Index(report, "## Figures by metric"):strings.Index(report, "## Methodology")]
 	labels := 0
 	for _, line := range strings.Split(tables, "\n") {
 		if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| Area") {

@@ -27,21 +27,33 @@ const (
 	markNotComparable = "n/c"
 )
 
-// reportFacts is what report.md says, gathered from the protected tables, the series and, as
-// trends.parquet is written, the trend rows of each metric's latest period. It holds published
-// values only: everything it reads comes through Cell.Value or a trend row's null-aware fields.
+// reportFacts is what report.md and the country pages say, gathered from the protected tables, the
+// series, the comparisons and, as trends.parquet is written, the trend rows the briefing quotes. It
+// holds published values only: everything it reads comes through Cell.Value or a trend row's
+// null-aware fields.
 type reportFacts struct {
-	r      *trend.Result
-	vocab  *schemas.Vocabulary
-	latest []*protect.Table // by MetricID: the metric's last table, nil if it has none
-	// previous is, by MetricID, the metric's table before the latest one, nil if it has none.
-	previous []*protect.Table
-	// headline is the world, all-types trend row of each metric's latest period, if there is one.
-	headline []*trend.TrendRow
+	r     *trend.Result
+	vocab *schemas.Vocabulary
+	// byMetric are the tables of each metric, by MetricID, in period order.
+	byMetric [][]*protect.Table
+	latest   []*protect.Table // by MetricID: the metric's last table, nil if it has none
+	// widest is, by MetricID, the metric's most recent table of widest coverage (the most countries),
+	// nil if it has none; it may be the latest.
+	widest []*protect.Table
+	// worldRows are the world, all-types trend rows, by period and metric.
+	worldRows map[periodMetric]trend.TrendRow
 	// movers are the country, all-types trend rows of each metric's latest period with a published change.
 	movers [][]trend.TrendRow
 	// breaks are the country, all-types trend rows of each metric's latest period that break.
 	breaks [][]trend.TrendRow
+	// changes are, by metric, the country, all-types trend rows with a published change of the most
+	// recent period that has any.
+	changes [][]trend.TrendRow
+	// breakRows are the world and country, all-types trend rows that break, by cell.
+	breakRows map[cellRef]trend.TrendRow
+	// countryLast and countryWidest are the country, all-types trend rows of the first metric: the
+	// last with a published value, and the one of the metric's widest coverage.
+	countryLast, countryWidest map[schemas.GeoID]trend.TrendRow
 	// series is the series of the total over organization types, by metric and area.
 	series  map[seriesKey]*trend.SeriesRow
 	periods []schemas.Date // the periods of the dataset, ascending
@@ -49,8 +61,21 @@ type reportFacts struct {
 	tables map[periodMetric]*protect.Table
 	// sourceIDs are the ids of Provenance.Sources, the bits of a protect.SourceSet.
 	sourceIDs []string
+	// pages are the countries with a published cell, which get a page, in GeoID order.
+	pages []schemas.GeoID
+	// comparisons are the indexes in r.Comparisons of each country's comparisons, in their order.
+	comparisons map[schemas.GeoID][]int
 	// charts are the report's figures, by metric and kind; set before the report is rendered.
 	charts map[chartKey]chart.File
+	// countryCharts are the country charts, by country.
+	countryCharts map[schemas.GeoID]chart.File
+}
+
+// cellRef names a cell of a table over all organization types.
+type cellRef struct {
+	metric schemas.MetricID
+	geo    schemas.GeoID
+	period schemas.Date
 }
 
 type chartKey struct {
@@ -58,21 +83,30 @@ type chartKey struct {
 	kind   string
 }
 
-// setCharts records the charts the report links to.
+// setCharts records the charts the report and the country pages link to.
 func (f *reportFacts) setCharts(files []chart.File) {
 	f.charts = map[chartKey]chart.File{}
+	f.countryCharts = map[schemas.GeoID]chart.File{}
 	for _, c := range files {
+		if c.Kind == chart.KindCountry {
+			f.countryCharts[c.Geo] = c
+			continue
+		}
 		f.charts[chartKey{c.Metric, c.Kind}] = c
 	}
 }
 
 // writeChart links the chart of a metric and kind, with its caption, if there is one.
 func (f *reportFacts) writeChart(b *strings.Builder, metric schemas.MetricID, kind string) {
-	c, ok := f.charts[chartKey{metric, kind}]
-	if !ok {
-		return
+	if c, ok := f.charts[chartKey{metric, kind}]; ok {
+		writeChartFile(b, c, "")
 	}
-	fmt.Fprintf(b, "![%s](%s)\n\n", escapeText(c.Title), c.Name)
+}
+
+// writeChartFile links a chart from a page whose path to the report folder is up ("" or "../"),
+// with its caption.
+func writeChartFile(b *strings.Builder, c chart.File, up string) {
+	fmt.Fprintf(b, "![%s](%s%s)\n\n", escapeText(c.Title), up, c.Name)
 	if c.Caption != "" {
 		fmt.Fprintf(b, "*%s*\n\n", escapeText(c.Caption))
 	}
@@ -91,28 +125,50 @@ type periodMetric struct {
 func newReportFacts(r *trend.Result) *reportFacts {
 	v := r.Protected.Vocab
 	f := &reportFacts{
-		r:        r,
-		vocab:    v,
-		latest:   make([]*protect.Table, v.NumMetrics()),
-		previous: make([]*protect.Table, v.NumMetrics()),
-		headline: make([]*trend.TrendRow, v.NumMetrics()),
-		movers:   make([][]trend.TrendRow, v.NumMetrics()),
-		breaks:   make([][]trend.TrendRow, v.NumMetrics()),
-		series:   map[seriesKey]*trend.SeriesRow{},
-		tables:   map[periodMetric]*protect.Table{},
+		r:             r,
+		vocab:         v,
+		byMetric:      make([][]*protect.Table, v.NumMetrics()),
+		latest:        make([]*protect.Table, v.NumMetrics()),
+		widest:        make([]*protect.Table, v.NumMetrics()),
+		worldRows:     map[periodMetric]trend.TrendRow{},
+		movers:        make([][]trend.TrendRow, v.NumMetrics()),
+		breaks:        make([][]trend.TrendRow, v.NumMetrics()),
+		changes:       make([][]trend.TrendRow, v.NumMetrics()),
+		breakRows:     map[cellRef]trend.TrendRow{},
+		countryLast:   map[schemas.GeoID]trend.TrendRow{},
+		countryWidest: map[schemas.GeoID]trend.TrendRow{},
+		series:        map[seriesKey]*trend.SeriesRow{},
+		tables:        map[periodMetric]*protect.Table{},
+		comparisons:   map[schemas.GeoID][]int{},
 	}
+	published := map[schemas.GeoID]bool{}
 	for _, t := range r.Protected.Tables {
-		f.previous[t.Metric] = f.latest[t.Metric]
+		f.byMetric[t.Metric] = append(f.byMetric[t.Metric], t)
 		f.latest[t.Metric] = t // tables ascend by period
 		f.tables[periodMetric{t.Period, t.Metric}] = t
 		if n := len(f.periods); n == 0 || f.periods[n-1] != t.Period {
 			f.periods = append(f.periods, t.Period)
 		}
+		for _, c := range t.Cells {
+			if _, ok := c.Value(); ok && v.Geo.Node(c.Geo).Level == schemas.Country {
+				published[c.Geo] = true
+			}
+		}
 	}
+	for m, tables := range f.byMetric {
+		f.widest[m] = chart.WidestCoverage(v, tables)
+	}
+	for geo := range published {
+		f.pages = append(f.pages, geo)
+	}
+	slices.Sort(f.pages)
 	for i := range r.Series {
 		if s := &r.Series[i]; s.Org == schemas.OrgAll {
 			f.series[seriesKey{s.Metric, s.Geo}] = s
 		}
+	}
+	for i, c := range r.Comparisons {
+		f.comparisons[c.Geo] = append(f.comparisons[c.Geo], i)
 	}
 	for _, src := range r.Protected.Provenance.Sources {
 		f.sourceIDs = append(f.sourceIDs, src.ID)
@@ -120,26 +176,68 @@ func newReportFacts(r *trend.Result) *reportFacts {
 	return f
 }
 
-// observe keeps the trend rows the report needs; writeTrends calls it for every row it writes.
+// observe keeps the trend rows the briefing needs; writeTrends calls it for every row it writes, in
+// the published order (period first).
 func (f *reportFacts) observe(row trend.TrendRow) {
-	if int(row.Metric) >= len(f.latest) || f.latest[row.Metric] == nil || row.Period != f.latest[row.Metric].Period || row.Org != schemas.OrgAll {
+	if int(row.Metric) >= len(f.latest) || f.latest[row.Metric] == nil || row.Org != schemas.OrgAll {
 		return
 	}
-	switch f.vocab.Geo.Node(row.Geo).Level {
+	m := row.Metric
+	latest := row.Period == f.latest[m].Period
+	level := f.vocab.Geo.Node(row.Geo).Level
+	if row.Flags.Has(schemas.ObsBreak) && (level == schemas.World || level == schemas.Country) {
+		f.breakRows[cellRef{m, row.Geo, row.Period}] = row
+	}
+	switch level {
 	case schemas.World:
-		r := row
-		f.headline[row.Metric] = &r
+		f.worldRows[periodMetric{row.Period, m}] = row
 	case schemas.Country:
+		if first, ok := f.firstMetric(); ok && m == first {
+			if row.Value.Valid {
+				f.countryLast[row.Geo] = row
+			}
+			if row.Period == f.widest[m].Period {
+				f.countryWidest[row.Geo] = row
+			}
+		}
 		if row.AbsChange.Valid {
-			f.movers[row.Metric] = append(f.movers[row.Metric], row)
-		} else if row.Flags.Has(schemas.ObsBreak) {
-			f.breaks[row.Metric] = append(f.breaks[row.Metric], row)
+			if len(f.changes[m]) > 0 && f.changes[m][0].Period != row.Period {
+				f.changes[m] = f.changes[m][:0] // a later period with published changes
+			}
+			f.changes[m] = append(f.changes[m], row)
+		}
+		switch {
+		case !latest:
+		case row.AbsChange.Valid:
+			f.movers[m] = append(f.movers[m], row)
+		case row.Flags.Has(schemas.ObsBreak):
+			f.breaks[m] = append(f.breaks[m], row)
 		}
 	}
 }
 
-// renderReport writes report.md: headline figures, top movers, the latest table of every metric,
-// methodology, caveats and provenance, in that order, like a statistical office's release.
+// countryRow returns the trend row of a country's total of the first metric at a period, when the
+// briefing kept it: at the country's last published period and at the metric's widest coverage.
+func (f *reportFacts) countryRow(geo schemas.GeoID, period schemas.Date) (trend.TrendRow, bool) {
+	if row, ok := f.countryLast[geo]; ok && row.Period == period {
+		return row, true
+	}
+	if row, ok := f.countryWidest[geo]; ok && row.Period == period {
+		return row, true
+	}
+	return trend.TrendRow{}, false
+}
+
+// worldRow returns the world, all-types trend row of a metric's period, if the period has a
+// previous one.
+func (f *reportFacts) worldRow(m schemas.MetricID, period schemas.Date) (trend.TrendRow, bool) {
+	row, ok := f.worldRows[periodMetric{period, m}]
+	return row, ok
+}
+
+// renderReport writes report.md: a summary in sentences, headline figures, the index of country
+// pages, top movers, comparisons, the tables of every metric at its widest coverage and its latest
+// period, methodology, caveats and provenance, in that order, like a statistical office's release.
 func renderReport(f *reportFacts, tool ToolInfo) []byte {
 	var b strings.Builder
 	p := f.r.Protected
@@ -150,7 +248,9 @@ func renderReport(f *reportFacts, tool ToolInfo) []byte {
 	}
 	fmt.Fprintf(&b, "# %s\n\n", escapeText(title))
 	f.writeIntro(&b)
+	f.writeSummary(&b)
 	f.writeHeadlines(&b)
+	f.writeCountryIndex(&b)
 	f.writeMovers(&b)
 	f.writeComparisons(&b)
 	f.writeTables(&b)
@@ -172,21 +272,51 @@ func (f *reportFacts) writeIntro(b *strings.Builder) {
 		fmt.Fprintf(b, " %d reporting periods, from %s to %s.", len(f.periods), f.periods[0], f.periods[len(f.periods)-1])
 	}
 	fmt.Fprintf(b, " The figures are aggregated counts submitted and signed by %s, protected by cell suppression before publication: "+
-		"a cell shown as %s is withheld, not zero (see Methodology).\n\n", plural(len(prov.Sources), "source", "sources"), markSuppressed)
+		"a cell shown as %s is withheld, and may hide any count, 0 included (see the note under each table, and Methodology).\n\n",
+		plural(len(prov.Sources), "source", "sources"), markSuppressed)
 }
 
 // writeHeadlines writes the world total of every metric in its latest period, with the change since
-// the previous period where both are published and comparable. A world total that breaks (its
-// source, definition or the countries it adds up differ from the previous period, in either
-// direction) is not compared: the change shows n/c with a numbered note that says why.
+// the previous period where both are published and comparable, and, in a section of its own, the
+// world total of every metric whose latest period covers fewer countries than its most recent period
+// of widest coverage, at that period. A world total that breaks (its source, definition or the
+// countries it adds up differ from the previous period, in either direction) is not compared: the
+// change shows n/c with a numbered note that says why.
 func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 	b.WriteString("## Key figures\n\n")
 	b.WriteString("World totals over all organization types in the latest period of each metric, the number of countries " +
 		"they cover, and the change since the previous period.\n\n")
+	if !f.writeWorldTable(b, func(m schemas.MetricID) *protect.Table { return f.latest[m] }) {
+		b.WriteString("No figures were published.\n\n")
+		return
+	}
+	if m, ok := f.firstMetric(); ok {
+		f.writeChart(b, m, chart.KindOverTime)
+	}
+	widest := func(m schemas.MetricID) *protect.Table {
+		if f.widest[m] == f.latest[m] {
+			return nil
+		}
+		return f.widest[m]
+	}
+	if !slices.ContainsFunc(f.vocab.MetricOrder(), func(m schemas.MetricID) bool { return widest(m) != nil }) {
+		return
+	}
+	b.WriteString("## The world at its widest coverage\n\n")
+	b.WriteString("World totals over all organization types of the metrics whose latest period covers fewer countries than an earlier one, " +
+		"at their most recent period of widest coverage (the period that covers the most countries, where the world total adds up the most " +
+		"of the world, and every country it covers appears), the number of countries it covers, and the change since the previous period.\n\n")
+	f.writeWorldTable(b, widest)
+}
+
+// writeWorldTable writes the world total of every metric in the period pick gives (none when it
+// gives nil), with its coverage, its change and the notes on the breaks; it reports whether it
+// wrote a row.
+func (f *reportFacts) writeWorldTable(b *strings.Builder, pick func(m schemas.MetricID) *protect.Table) bool {
 	rows := [][]string{}
 	var notes []string
 	for _, m := range f.vocab.MetricOrder() {
-		t := f.latest[m]
+		t := pick(m)
 		if t == nil {
 			continue
 		}
@@ -195,19 +325,19 @@ func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 		if c, ok := findCell(t, f.vocab.Geo.WorldID(), schemas.OrgAll); ok {
 			value = cellText(c)
 		}
-		latest := f.countries(t)
-		coverage := formatCount(int64(len(latest)))
+		covered := chart.CountriesCovered(f.vocab, t)
+		coverage := formatCount(int64(len(covered)))
 		change, pct, since := "", "", "first period"
-		if h := f.headline[m]; h != nil {
+		if h, ok := f.worldRow(m, t.Period); ok {
 			since = h.PrevPeriod.String()
 			change, pct = changeText(h.AbsChange), pctText(h.PctChange)
 			if prev := f.tables[periodMetric{h.PrevPeriod, m}]; prev != nil {
-				if before := f.countries(prev); len(before) != len(latest) {
+				if before := chart.CountriesCovered(f.vocab, prev); len(before) != len(covered) {
 					coverage = fmt.Sprintf("%s (was %s)", coverage, formatCount(int64(len(before))))
 				}
 			}
 			if h.Flags.Has(schemas.ObsBreak) {
-				notes = append(notes, fmt.Sprintf("%s, %s: %s.", escapeText(metric.Code), h.Period, f.breakText(*h)))
+				notes = append(notes, fmt.Sprintf("%s, %s: %s.", escapeText(metric.Code), h.Period, f.breakText(h)))
 				change = fmt.Sprintf("%s (%d)", markNotComparable, len(notes))
 				pct = change
 			}
@@ -215,11 +345,10 @@ func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 		rows = append(rows, []string{escapeText(metric.Code), escapeText(metric.Unit), t.Period.String(), value, coverage, change, pct, since})
 	}
 	if len(rows) == 0 {
-		b.WriteString("No figures were published.\n\n")
-		return
+		return false
 	}
 	writeTable(b, []string{"Metric", "Unit", "Period", "World", "Countries", "Change", "% change", "Since"}, "lllrrrrl", rows)
-	writeSuppressedNote(b, rows)
+	f.writeSuppressedNote(b, rows)
 	if len(notes) > 0 {
 		b.WriteString(markNotComparable + " not comparable: the world total breaks in series, so no change, index or growth rate is published across it (see Methodology, flags):\n\n")
 		for i, n := range notes {
@@ -227,9 +356,19 @@ func (f *reportFacts) writeHeadlines(b *strings.Builder) {
 		}
 		b.WriteString("\n")
 	}
-	if m, ok := f.firstMetric(); ok {
-		f.writeChart(b, m, chart.KindOverTime)
+	return true
+}
+
+// keyTables returns the tables of a metric that the briefing shows: its most recent table of widest
+// coverage, then its latest table when that is another.
+func (f *reportFacts) keyTables(m schemas.MetricID) []*protect.Table {
+	switch {
+	case f.latest[m] == nil:
+		return nil
+	case f.widest[m] == f.latest[m]:
+		return []*protect.Table{f.latest[m]}
 	}
+	return []*protect.Table{f.widest[m], f.latest[m]}
 }
 
 // breakText says why a trend row is a break in series: the declared reason, the sources before and
@@ -332,13 +471,7 @@ func (f *reportFacts) firstMetric() (schemas.MetricID, bool) {
 
 // countries returns the countries that have submissions in the table, in GeoID order.
 func (f *reportFacts) countries(t *protect.Table) []schemas.GeoID {
-	var out []schemas.GeoID
-	for _, c := range t.Cells {
-		if c.Org == schemas.OrgAll && f.vocab.Geo.Node(c.Geo).Level == schemas.Country {
-			out = append(out, c.Geo)
-		}
-	}
-	return out
+	return chart.CountriesCovered(f.vocab, t)
 }
 
 // writeMovers writes, per metric, the countries with the largest published absolute and percent
@@ -405,7 +538,7 @@ func (f *reportFacts) writeMoverTable(b *strings.Builder, rows []trend.TrendRow)
 			nullCount(row.PrevValue), nullCount(row.Value), changeText(row.AbsChange), pctText(row.PctChange)})
 	}
 	writeTable(b, []string{"Country", "Code", "Previous", "Latest", "Change", "% change"}, "llrrrr", cells)
-	writeSuppressedNote(b, cells)
+	f.writeSuppressedNote(b, cells)
 }
 
 // writeComparisons writes the comparisons of the pairs of countries dataset.yaml names, per metric,
@@ -466,10 +599,13 @@ func (f *reportFacts) declaredFirst(a, b schemas.GeoID) bool {
 	return true
 }
 
-// writeTables writes, per metric, its latest table: areas as rows in the order of the hierarchy
-// (world, then each region with its sub-regions and their countries), organization types as columns.
+// writeTables writes, per metric, its table of widest coverage and its latest table (one when they
+// are the same): areas as rows in the order of the hierarchy (world, then each region with its
+// sub-regions and their countries), organization types as columns.
 func (f *reportFacts) writeTables(b *strings.Builder) {
-	b.WriteString("## Latest figures by metric\n\n")
+	b.WriteString("## Figures by metric\n\n")
+	b.WriteString("For each metric, the most recent period of widest coverage (the one that covers the most countries, so that the world " +
+		"and every country it covers appear) and the latest period, when that is another.\n\n")
 	orgs := f.vocab.OrgOrder()
 	header := []string{"Area", "Code"}
 	align := "ll"
@@ -480,49 +616,62 @@ func (f *reportFacts) writeTables(b *strings.Builder) {
 	header = append(header, "All types", "Trend")
 	align += "rl"
 	for _, m := range f.vocab.MetricOrder() {
-		t := f.latest[m]
-		if t == nil {
-			continue
-		}
 		metric := f.vocab.Metric(m)
-		fmt.Fprintf(b, "### %s, %s\n\n", escapeText(metric.Code), t.Period)
-		fmt.Fprintf(b, "%s Unit: %s.\n\n", sentence(escapeText(metric.Description)), escapeText(metric.Unit))
-		f.writeChart(b, m, chart.KindLatest)
-		if first, _ := f.firstMetric(); m != first {
-			f.writeChart(b, m, chart.KindOverTime) // the first metric's is under Key figures
-		}
-		byGeo := map[schemas.GeoID][]protect.Cell{}
-		for _, c := range t.Cells {
-			byGeo[c.Geo] = append(byGeo[c.Geo], c)
-		}
-		var rows [][]string
-		for _, geo := range f.hierarchyOrder(byGeo) {
-			node := f.vocab.Geo.Node(geo)
-			name := escapeText(node.Name)
-			if node.Level != schemas.Country {
-				name = "**" + name + "**"
+		for i, t := range f.keyTables(m) {
+			covered := len(chart.CountriesCovered(f.vocab, t))
+			kind, what := chart.KindLatest, "latest period"
+			switch {
+			case t == f.widest[m] && t == f.latest[m]:
+				what = "latest period, widest coverage"
+			case t == f.widest[m]:
+				kind, what = chart.KindWidest, "widest coverage"
 			}
-			row := []string{name, escapeText(node.Code)}
-			cells := byGeo[geo]
-			for _, o := range append(slices.Clone(orgs), schemas.OrgAll) {
-				text := markStructural
-				if i, ok := slices.BinarySearchFunc(cells, o, func(c protect.Cell, o schemas.OrgID) int { return cmp.Compare(c.Org, o) }); ok {
-					text = cellText(cells[i])
-				}
-				row = append(row, text)
+			fmt.Fprintf(b, "### %s, %s (%s: %s)\n\n", escapeText(metric.Code), t.Period, what, plural(covered, "country", "countries"))
+			if i == 0 {
+				fmt.Fprintf(b, "%s Unit: %s.\n\n", sentence(escapeText(metric.Description)), escapeText(metric.Unit))
 			}
-			row = append(row, f.trendText(f.series[seriesKey{m, geo}]))
-			rows = append(rows, row)
+			f.writeChart(b, m, kind)
+			if first, _ := f.firstMetric(); m != first && t == f.latest[m] {
+				f.writeChart(b, m, chart.KindOverTime) // the first metric's is under Key figures
+			}
+			f.writeFigureTable(b, m, t, header, align, orgs)
 		}
-		writeTable(b, header, align, rows)
-		writeSuppressedNote(b, rows)
-		fmt.Fprintf(b, "%s no submission covers this combination (a structural zero). "+
-			"Trend of the total over all types, over its published periods since its last break in series: rising or falling when "+
-			"the two-sided Mann-Kendall test rejects no trend at the 5 %% level (the sign of Sen's slope gives the direction), "+
-			"no significant trend when it does not (which is not evidence of stability), too few periods below %d published "+
-			"values, where no data can be significant; n is the number of published periods, p the test's p-value "+
-			"(exact up to 10 periods, ties included; normal approximation above).\n\n", markStructural, trend.MinTrendPeriods)
 	}
+}
+
+// writeFigureTable writes one table of a metric by area and organization type, with its notes.
+func (f *reportFacts) writeFigureTable(b *strings.Builder, m schemas.MetricID, t *protect.Table, header []string, align string, orgs []schemas.OrgID) {
+	byGeo := map[schemas.GeoID][]protect.Cell{}
+	for _, c := range t.Cells {
+		byGeo[c.Geo] = append(byGeo[c.Geo], c)
+	}
+	var rows [][]string
+	for _, geo := range f.hierarchyOrder(byGeo) {
+		node := f.vocab.Geo.Node(geo)
+		name := escapeText(node.Name)
+		if node.Level != schemas.Country {
+			name = "**" + name + "**"
+		}
+		row := []string{name, escapeText(node.Code)}
+		cells := byGeo[geo]
+		for _, o := range append(slices.Clone(orgs), schemas.OrgAll) {
+			text := markStructural
+			if i, ok := slices.BinarySearchFunc(cells, o, func(c protect.Cell, o schemas.OrgID) int { return cmp.Compare(c.Org, o) }); ok {
+				text = cellText(cells[i])
+			}
+			row = append(row, text)
+		}
+		row = append(row, f.trendText(f.series[seriesKey{m, geo}]))
+		rows = append(rows, row)
+	}
+	writeTable(b, header, align, rows)
+	f.writeSuppressedNote(b, rows)
+	fmt.Fprintf(b, "%s no submission covers this combination (a structural zero). "+
+		"Trend of the total over all types, over its published periods since its last break in series: rising or falling when "+
+		"the two-sided Mann-Kendall test rejects no trend at the 5 %% level (the sign of Sen's slope gives the direction), "+
+		"no significant trend when it does not (which is not evidence of stability), too few periods below %d published "+
+		"values, where no data can be significant; n is the number of published periods, p the test's p-value "+
+		"(exact up to 10 periods, ties included; normal approximation above).\n\n", markStructural, trend.MinTrendPeriods)
 }
 
 // trendText is a series' trend label with its n and p, and the start of its segment when it broke.
@@ -795,14 +944,34 @@ func (f *reportFacts) writeProvenance(b *strings.Builder, tool ToolInfo) {
 }
 
 // writeSuppressedNote writes the footnote that explains x under a table that shows one.
-func writeSuppressedNote(b *strings.Builder, rows [][]string) {
+func (f *reportFacts) writeSuppressedNote(b *strings.Builder, rows [][]string) {
 	for _, row := range rows {
-		if slices.Contains(row, markSuppressed) {
-			b.WriteString(markSuppressed + " suppressed: the value is withheld to protect small counts or a dominant contributor, " +
-				"or so that it cannot be worked out from the totals; it is not zero.\n\n")
+		if slices.ContainsFunc(row, isSuppressedText) {
+			b.WriteString(f.suppressedNote() + "\n\n")
 			return
 		}
 	}
+}
+
+// isSuppressedText reports whether a table cell shows a withheld value: x, alone or with its flag.
+func isSuppressedText(cell string) bool {
+	return cell == markSuppressed || strings.HasPrefix(cell, markSuppressed+" ")
+}
+
+// suppressedNote says what an x guarantees, in the terms the protection proves (SPEC 4): the
+// protection interval q holds for every sensitive cell against everything published at once, and a
+// cell suppressed only to protect another is never pinned to one value. It does not say which cells
+// are which.
+func (f *reportFacts) suppressedNote() string {
+	return markSuppressed + " withheld: an " + markSuppressed + " may hide any count, 0 included. " +
+		"A figure withheld because it is small, or dominated by one or two organizations, cannot be worked out to within ±" +
+		intervalPercent(f.r.Protected.Provenance.Parameters.Interval) + " % from everything published (all tables and the relations " +
+		"between metrics together); a figure withheld only to protect another is never disclosed exactly, but may be narrowed more closely."
+}
+
+// intervalPercent writes the protection interval q as a percentage for people: 0.2 -> "20".
+func intervalPercent(q float64) string {
+	return formatNumber(math.Round(q*100*1e6) / 1e6)
 }
 
 // writeTable writes a Markdown (GFM) table; cells are already escaped or formatted. align holds one

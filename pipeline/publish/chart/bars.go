@@ -12,7 +12,8 @@ import (
 
 // hbars draws horizontal bars that may be withheld. gonum's BarChart draws every position, so a
 // withheld value would show as a bar of length zero, which reads as a published zero; hbars draws
-// nothing for it and writes the report's "x" at the axis instead.
+// nothing for it and writes the report's "x" at the axis instead. An estimate is hatched, and a
+// break in series has B after its value.
 type hbars struct {
 	ys        []float64     // centre of each bar on the category axis
 	bars      []bar         // parallel to ys
@@ -51,10 +52,16 @@ func (h *hbars) Plot(c draw.Canvas, p *plot.Plot) {
 		y0, y1 := trY(y-h.thickness/2), trY(y+h.thickness/2)
 		rect := []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
 		c.FillPolygon(h.fill(i), rect)
+		if b.Estimated {
+			hatch(&c, h.fill(i), x0, y0, x1, y1)
+		}
 		c.StrokeLines(outlineStyle, append(rect, rect[0]))
 		value, at := formatCount(b.Value), vg.Point{X: x1 + gap, Y: trY(y)}
 		if h.signed {
 			value = formatChange(b.Value)
+		}
+		if b.Break {
+			value += " B"
 		}
 		if b.Value < 0 {
 			at.X = x1 - gap

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/exposure-research/exposure/pipeline/protect"
+	"github.com/exposure-research/exposure/pipeline/trend"
 	"github.com/exposure-research/exposure/schemas"
 )
 
@@ -33,7 +34,13 @@ func TestRenderGolden(t *testing.T) {
 	var index strings.Builder
 	for _, f := range files {
 		fmt.Fprintf(&index, "%s\n  kind: %s\n  metric: %d\n  title: %s\n  caption: %s\n", f.Name, f.Kind, f.Metric, f.Title, f.Caption)
-		golden(t, filepath.Join("testdata", filepath.Base(f.Name)), f.Data)
+		if f.Period != 0 {
+			fmt.Fprintf(&index, "  period: %s\n", f.Period)
+		}
+		if f.Kind == KindCountry {
+			fmt.Fprintf(&index, "  geo: %s\n", fixture(t).Protected.Vocab.Geo.Node(f.Geo).Code)
+		}
+		golden(t, filepath.Join("testdata", filepath.FromSlash(strings.TrimPrefix(f.Name, chartDirectory+"/"))), f.Data)
 	}
 	golden(t, filepath.Join("testdata", "charts.golden.txt"), []byte(index.String()))
 }
@@ -64,11 +71,17 @@ func TestRenderSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v := fixture(t).Protected.Vocab
 	var got []string
 	for _, f := range files {
 		got = append(got, f.Name)
-		if !strings.HasPrefix(f.Name, "charts/") || !strings.HasSuffix(f.Name, "-"+f.Kind+".svg") {
-			t.Errorf("%s: name does not follow charts/<metric>-<kind>.svg", f.Name)
+		metric := v.Metric(f.Metric).Code
+		want := "charts/" + metric + "-" + f.Kind + ".svg"
+		if f.Kind == KindCountry {
+			want = "charts/countries/" + v.Geo.Node(f.Geo).Code + "-" + metric + ".svg"
+		}
+		if f.Name != want {
+			t.Errorf("%s: name does not follow %s", f.Name, want)
 		}
 	}
 	want := []string{
@@ -77,6 +90,17 @@ func TestRenderSet(t *testing.T) {
 		"charts/exposed_systems-top-movers.svg",
 		"charts/affected_patients-over-time.svg",
 		"charts/affected_patients-latest.svg",
+		// Every country with a published total, of the first metric in display order in which it
+		// has one.
+		"charts/countries/AU-exposed_systems.svg",
+		"charts/countries/CA-exposed_systems.svg",
+		"charts/countries/CN-exposed_systems.svg",
+		"charts/countries/DE-exposed_systems.svg",
+		"charts/countries/FR-exposed_systems.svg",
+		"charts/countries/GB-exposed_systems.svg",
+		"charts/countries/JP-exposed_systems.svg",
+		"charts/countries/US-exposed_systems.svg",
+		"charts/countries/ZA-exposed_systems.svg",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("charts = %q, want %q", got, want)
@@ -341,7 +365,7 @@ func TestLatestWithheldBars(t *testing.T) {
 		t.Fatal(err)
 	}
 	latest := files[1]
-	if !strings.Contains(latest.Caption, "Clinic in Europe, Research in Europe") || !strings.Contains(latest.Caption, "marked x") {
+	if !strings.Contains(latest.Caption, "Withheld values (x) are not drawn: Clinic in Europe, Research in Europe.") {
 		t.Errorf("caption does not name the withheld bars: %s", latest.Caption)
 	}
 	if n := strings.Count(strings.Join(svgTexts(t, latest.Data), "\n"), "\nx\n"); n != 2+1 {
@@ -481,9 +505,289 @@ func TestOverTimeCoverageBreak(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantCaption := len(tc.segments) > 1
-			if got := strings.Contains(files[0].Caption, "the series breaks there (its source, definition or coverage changed): World 2019-03-01"); got != wantCaption {
+			if got := strings.Contains(files[0].Caption, "A break in series (its source, definition or coverage changed; the sign // in the gap) is not joined to the period before: World 2019-03-01"); got != wantCaption {
 				t.Errorf("caption names the break = %v, want %v: %s", got, wantCaption, files[0].Caption)
 			}
 		})
+	}
+}
+
+// withFacts sets the flags of a cell (area and organization type codes) of the i-th table.
+func withFacts(t *testing.T, r *trend.Result, i int, geo, org string, flags schemas.ObsFlags) {
+	t.Helper()
+	v := r.Protected.Vocab
+	k, _, _ := parseCell(t, v, geo+":"+org+"=0")
+	cells := r.Protected.Tables[i].Cells
+	for j, c := range cells {
+		if c.Geo == k.geo && c.Org == k.org {
+			cells[j] = c.WithFacts(flags, c.Sources)
+			return
+		}
+	}
+	t.Fatalf("table %d has no cell %s:%s", i, geo, org)
+}
+
+// strokes counts the paths of an SVG stroked at a width, which tells the marks apart: hatching
+// 0.9, hollow markers 1.3, the break sign 1.4.
+func strokes(svg []byte, width string) int {
+	return bytes.Count(svg, []byte(";stroke-width:"+width+`"`))
+}
+
+// chartOf returns the rendered chart of a kind (and, for a country chart, a country code).
+func chartOf(t *testing.T, files []File, kind, country string) File {
+	t.Helper()
+	for _, f := range files {
+		if f.Kind == kind && (country == "" || strings.Contains(f.Name, "/"+country+"-")) {
+			return f
+		}
+	}
+	t.Fatalf("no %s chart %s", kind, country)
+	return File{}
+}
+
+// TestLatestDrawsTotals checks that a chart by area draws each area's published total over all
+// types as well as the parts: a country whose every part is withheld (France, total 28) shows its
+// total bar and the x of each part, and the total's bar comes first in its group.
+func TestLatestDrawsTotals(t *testing.T) {
+	r := build(t, tableSpec{"2019-01-01", "exposed_systems",
+		"FR:hospital=10 FR:clinic=8 FR:research=10 DE:hospital=40 DE:clinic=5 US:hospital=50 US:clinic=20",
+		"FR:hospital FR:clinic FR:research 155:hospital 155:clinic 155:research 150:hospital 150:clinic 150:research DE:hospital DE:clinic US:clinic US:hospital 021:hospital 021:clinic 019:hospital 019:clinic 001:hospital 001:clinic 001:research"})
+	files, err := Render(r, Options{Source: "Source: test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := chartOf(t, files, KindLatest, "")
+	lb := latestByArea(r.Protected.Vocab, r.Protected.Tables[0])
+	if lb.Orgs[0] != schemas.OrgAll {
+		t.Fatalf("first bar of each group is %v, want the total over all types", lb.Orgs[0])
+	}
+	for _, g := range lb.Groups {
+		if g.Bars[0].Withheld || g.Bars[0].Missing {
+			t.Errorf("%s: the published total is not drawn", g.Name)
+		}
+	}
+	texts := strings.Join(svgTexts(t, latest.Data), "\n")
+	for _, want := range []string{"\n28\n", "\n45\n", "\n70\n", "All types (total)"} {
+		if !strings.Contains(texts, want) {
+			t.Errorf("the chart lacks %q; texts:\n%s", want, texts)
+		}
+	}
+	n := 0
+	for _, text := range svgTexts(t, latest.Data) {
+		if text == "x" {
+			n++
+		}
+	}
+	if n != 7+1 {
+		t.Errorf("%d withheld marks, want the 7 withheld parts and the legend's key", n)
+	}
+	if !strings.Contains(latest.Caption, "the published total over all organization types (the dark bar)") {
+		t.Errorf("caption does not say that totals are drawn: %s", latest.Caption)
+	}
+}
+
+// TestEstimatesMarked checks that an estimate (obs_status E) is drawn differently from a measured
+// value, and that the caption says so: a hatched bar, a hollow point.
+func TestEstimatesMarked(t *testing.T) {
+	specs := []tableSpec{
+		{"2019-01-01", "exposed_systems", "DE:hospital=10 FR:hospital=20 US:hospital=30", ""},
+		{"2019-02-01", "exposed_systems", "DE:hospital=12 FR:hospital=21 US:hospital=33", ""},
+	}
+	tests := []struct {
+		name      string
+		estimated []string // cells of the second period marked E
+		hatched   int      // hatched bars of the latest chart
+		hollow    int      // hollow points of the over-time chart
+		latest    string   // in the latest chart's caption
+		overTime  string   // in the over-time chart's caption
+	}{
+		{"none", nil, 0, 0, "", ""},
+		{"one country", []string{"DE:hospital", "DE:all"}, 2, 0,
+			"Hatched bars are estimates or illustrative allocations (E), not measurements: 2 of the 6 drawn.", ""},
+		{"every value", []string{"DE:hospital", "DE:all", "FR:hospital", "FR:all", "US:hospital", "US:all", "001:all", "001:hospital", "150:all", "150:hospital", "155:all", "155:hospital", "019:all", "019:hospital", "021:all", "021:hospital"}, 6, 3,
+			"Every bar is hatched: every value drawn is an estimate or illustrative allocation (E), not a measurement.",
+			"Hollow markers are estimates or illustrative allocations (E), not measurements: 3 of the 6 values drawn."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := build(t, specs...)
+			for _, c := range tc.estimated {
+				geo, org, _ := strings.Cut(c, ":")
+				withFacts(t, r, 1, geo, org, schemas.ObsEstimated)
+			}
+			files, err := Render(r, Options{Source: "Source: test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			latest, overTime := chartOf(t, files, KindLatest, ""), chartOf(t, files, KindOverTime, "")
+			key := 0
+			if tc.hatched > 0 {
+				key = 1 // the legend's hatched swatch
+			}
+			if got := strokes(latest.Data, "0.9"); got != tc.hatched+key {
+				t.Errorf("%d hatched shapes in the latest chart, want %d bars and %d legend keys", got, tc.hatched, key)
+			}
+			key = 0
+			if tc.hollow > 0 {
+				key = 1
+			}
+			if got := strokes(overTime.Data, "1.3"); got != tc.hollow+key {
+				t.Errorf("%d hollow markers in the over-time chart, want %d points and %d legend keys", got, tc.hollow, key)
+			}
+			if tc.latest == "" && strings.Contains(latest.Caption, "(E)") || !strings.Contains(latest.Caption, tc.latest) {
+				t.Errorf("latest caption: %s\nwant: %s", latest.Caption, tc.latest)
+			}
+			if tc.overTime == "" && strings.Contains(overTime.Caption, "(E)") || !strings.Contains(overTime.Caption, tc.overTime) {
+				t.Errorf("over-time caption: %s\nwant: %s", overTime.Caption, tc.overTime)
+			}
+		})
+	}
+}
+
+// TestBreakIsAGapWithAMark checks that a break in series is drawn as a gap in the line with the sign
+// "//" in it, halfway between the two published values, and named in the caption.
+func TestBreakIsAGapWithAMark(t *testing.T) {
+	r := build(t,
+		tableSpec{"2019-01-01", "exposed_systems", "DE:hospital=100 US:hospital=50", ""},
+		tableSpec{"2019-01-11", "exposed_systems", "DE:hospital=110 US:hospital=50", ""},
+		tableSpec{"2019-01-21", "exposed_systems", "DE:hospital=130 US:hospital=50", ""},
+		tableSpec{"2019-01-31", "exposed_systems", "DE:hospital=90 US:hospital=50", ""},
+	)
+	withFacts(t, r, 2, "001", "all", schemas.ObsBreak|schemas.BreakDeclared)
+	m, _ := r.Protected.Vocab.MetricByCode("exposed_systems")
+	world := overTimeLines(r.Protected.Vocab, metricTables(r.Protected)[m])[0]
+	var lengths []int
+	for _, seg := range world.segments() {
+		lengths = append(lengths, len(seg))
+	}
+	if !slices.Equal(lengths, []int{2, 2}) {
+		t.Errorf("world segments %v, want [2 2]: a gap at the break", lengths)
+	}
+	marks := world.breakMarks()
+	d1, d2, _ := parseDates(t, "2019-01-11", "2019-01-21")
+	if len(marks) != 1 || marks[0].X != (float64(d1)+float64(d2))/2 || marks[0].Y != (160+180)/2 {
+		t.Errorf("break marks %v, want one halfway between 2019-01-11 (160) and 2019-01-21 (180)", marks)
+	}
+	files, err := Render(r, Options{Source: "Source: test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	overTime := chartOf(t, files, KindOverTime, "")
+	if got := strokes(overTime.Data, "1.4"); got != 2*1+2 {
+		t.Errorf("%d strokes of the break sign, want 2 for the break and 2 for the legend's key", got)
+	}
+	if !strings.Contains(strings.Join(svgTexts(t, overTime.Data), "\n"), "break in series") {
+		t.Error("the legend does not explain the break sign")
+	}
+	if !strings.Contains(overTime.Caption, "the sign // in the gap) is not joined to the period before: World 2019-01-21.") {
+		t.Errorf("caption does not name the break: %s", overTime.Caption)
+	}
+}
+
+// parseDates parses dates for a test.
+func parseDates(t *testing.T, dates ...string) (schemas.Date, schemas.Date, schemas.Date) {
+	t.Helper()
+	var out [3]schemas.Date
+	for i, s := range dates {
+		d, err := schemas.ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = d
+	}
+	return out[0], out[1], out[2]
+}
+
+// TestNoRegionNotAmongRegions checks that a country the M49 hierarchy puts in no region (Taiwan)
+// is not drawn as if it were a region, and that the caption says where it went.
+func TestNoRegionNotAmongRegions(t *testing.T) {
+	r := build(t, tableSpec{"2019-01-01", "exposed_systems",
+		"DE:hospital=10 FR:hospital=20 GB:hospital=5 US:hospital=30 CA:hospital=4 JP:hospital=9 CN:hospital=12 AU:hospital=3 ZA:hospital=2 TW:hospital=40", ""})
+	lb := latestByArea(r.Protected.Vocab, r.Protected.Tables[0])
+	if lb.Countries {
+		t.Fatal("ten countries drawn as countries, want regions")
+	}
+	for _, g := range lb.Groups {
+		if r.Protected.Vocab.Geo.Node(g.Geo).Level != schemas.Region {
+			t.Errorf("%s is drawn among the regions", g.Name)
+		}
+	}
+	files, err := Render(r, Options{Source: "Source: test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := chartOf(t, files, KindLatest, "")
+	if strings.Contains(strings.Join(svgTexts(t, latest.Data), "\n"), "Taiwan") {
+		t.Error("Taiwan is drawn in the chart by region")
+	}
+	if !strings.Contains(latest.Caption, "Not drawn among the regions, since the M49 hierarchy puts it in no region: Taiwan, Province of China (in the table).") {
+		t.Errorf("caption does not say where Taiwan is: %s", latest.Caption)
+	}
+	tw := chartOf(t, files, KindCountry, "TW")
+	if !strings.Contains(tw.Caption, "which the M49 hierarchy puts in no sub-region") {
+		t.Errorf("Taiwan's chart caption: %s", tw.Caption)
+	}
+}
+
+// TestWidestCoverage checks that a metric whose latest period covers fewer countries than an
+// earlier one gets a chart of the most recent period of widest coverage, and that ties go to the
+// most recent period.
+func TestWidestCoverage(t *testing.T) {
+	r := build(t,
+		tableSpec{"2019-01-01", "exposed_systems", "DE:hospital=10 FR:hospital=20 US:hospital=30", ""},
+		tableSpec{"2019-02-01", "exposed_systems", "DE:hospital=11 FR:hospital=21 US:hospital=31", ""},
+		tableSpec{"2019-03-01", "exposed_systems", "US:hospital=32", ""},
+	)
+	v := r.Protected.Vocab
+	if w := WidestCoverage(v, r.Protected.Tables); w != r.Protected.Tables[1] {
+		t.Errorf("widest coverage at %s, want 2019-02-01 (three countries, the most recent of two)", w.Period)
+	}
+	files, err := Render(r, Options{Source: "Source: test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	widest := chartOf(t, files, KindWidest, "")
+	if widest.Period.String() != "2019-02-01" || !strings.Contains(widest.Title, "2019-02-01 (widest coverage: 3 countries)") {
+		t.Errorf("widest-coverage chart of %s titled %q", widest.Period, widest.Title)
+	}
+	if latest := chartOf(t, files, KindLatest, ""); latest.Period.String() != "2019-03-01" {
+		t.Errorf("latest chart of %s", latest.Period)
+	}
+	same := build(t, tableSpec{"2019-01-01", "exposed_systems", "DE:hospital=10", ""}, tableSpec{"2019-02-01", "exposed_systems", "DE:hospital=11", ""})
+	files, err = Render(same, Options{Source: "Source: test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Kind == KindWidest {
+			t.Errorf("%s drawn, although the latest period covers the most countries", f.Name)
+		}
+	}
+}
+
+// TestCountryChart checks a country's chart: the country and its sub-region over the periods, the
+// country drawn on top with its values written beside its points.
+func TestCountryChart(t *testing.T) {
+	r := fixture(t)
+	v := r.Protected.Vocab
+	de, _ := v.Geo.CountryByCode("DE")
+	m, _ := v.MetricByCode("exposed_systems")
+	lines := countryLines(v, metricTables(r.Protected)[m], de)
+	if len(lines) != 2 || lines[0].Name != "Germany" || lines[1].Name != "Western Europe" {
+		t.Fatalf("lines %v, want Germany and Western Europe", lines)
+	}
+	files, err := Render(r, Options{Source: fixtureSource})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := chartOf(t, files, KindCountry, "DE")
+	if c.Geo != de || c.Metric != m || c.Title != "Germany beside Western Europe: exposed systems" {
+		t.Errorf("chart %+v", c)
+	}
+	texts := strings.Join(svgTexts(t, c.Data), "\n")
+	for _, v := range []string{"165", "171", "149"} { // Germany's totals: hospital and clinic
+		if !strings.Contains(texts, "\n"+v+"\n") {
+			t.Errorf("value %s not written beside its point", v)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 
+	"gonum.org/v1/plot/plotter"
+
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/schemas"
 )
@@ -69,6 +71,9 @@ type point struct {
 	// set of cells it adds up differs from the line's previous period): the two values measure
 	// different things, so the line is not drawn between them (report.md makes the same call).
 	Break bool
+	// Estimated is set when the cell is an estimate or illustrative allocation (the dataset marks
+	// its input so): the point is drawn hollow, not like a measurement.
+	Estimated bool
 }
 
 // line is the series of one area (organization type all) over a metric's periods.
@@ -103,19 +108,40 @@ func (l line) segments() [][]point {
 	return segs
 }
 
+// breakMarks returns where the line's break signs go: in the gap before every published point that
+// breaks, halfway to the previous published point (at the height between the two), or just before
+// the point when none precedes it in the chart.
+func (l line) breakMarks() plotter.XYs {
+	var marks plotter.XYs
+	for i, p := range l.Points {
+		if !p.Break || p.State != cellPublished || i == 0 {
+			continue
+		}
+		x, y := float64(p.Period), float64(p.Value)
+		prev := -1
+		for j := i - 1; j >= 0; j-- {
+			if l.Points[j].State == cellPublished {
+				prev = j
+				break
+			}
+		}
+		if prev >= 0 {
+			q := l.Points[prev]
+			x, y = (x+float64(q.Period))/2, (y+float64(q.Value))/2
+		} else {
+			x -= (x - float64(l.Points[i-1].Period)) / 4
+		}
+		marks = append(marks, plotter.XY{X: x, Y: y})
+	}
+	return marks
+}
+
 // overTimeLines returns the world and the largest regions (by their latest published value,
 // organization type all) over the metric's periods. A region with no published value is left out:
 // there would be nothing to draw.
 func overTimeLines(vocab *schemas.Vocabulary, tables []*protect.Table) []line {
 	geo := vocab.Geo
-	seriesOf := func(id schemas.GeoID) line {
-		l := line{Geo: id, Name: geo.Node(id).Name}
-		for _, t := range tables {
-			v, st, flags := lookupFlags(t, id, schemas.OrgAll)
-			l.Points = append(l.Points, point{Period: t.Period, Value: v, State: st, Break: flags.Has(schemas.ObsBreak)})
-		}
-		return l
-	}
+	seriesOf := func(id schemas.GeoID) line { return seriesLine(vocab, tables, id) }
 	lines := []line{seriesOf(geo.WorldID())}
 	type ranked struct {
 		line   line
@@ -140,6 +166,53 @@ func overTimeLines(vocab *schemas.Vocabulary, tables []*protect.Table) []line {
 	return lines
 }
 
+// seriesLine returns the series of one area (organization type all) over the tables' periods.
+func seriesLine(vocab *schemas.Vocabulary, tables []*protect.Table, id schemas.GeoID) line {
+	l := line{Geo: id, Name: vocab.Geo.Node(id).Name}
+	for _, t := range tables {
+		v, st, flags := lookupFlags(t, id, schemas.OrgAll)
+		l.Points = append(l.Points, point{Period: t.Period, Value: v, State: st,
+			Break: flags.Has(schemas.ObsBreak), Estimated: flags.Has(schemas.ObsEstimated)})
+	}
+	return l
+}
+
+// countryLines returns a country's series and its sub-region's over the tables' periods; a country
+// that the M49 hierarchy puts in no sub-region (TW) has its own line only.
+func countryLines(vocab *schemas.Vocabulary, tables []*protect.Table, country schemas.GeoID) []line {
+	lines := []line{seriesLine(vocab, tables, country)}
+	if parent := vocab.Geo.Node(country).Parent; vocab.Geo.Node(parent).Level == schemas.SubRegion {
+		lines = append(lines, seriesLine(vocab, tables, parent))
+	}
+	return lines
+}
+
+// CountriesCovered returns the countries that the table covers: those with a cell over all
+// organization types, published or suppressed (a submission names them), in GeoID order.
+func CountriesCovered(vocab *schemas.Vocabulary, t *protect.Table) []schemas.GeoID {
+	var out []schemas.GeoID
+	for _, c := range t.Cells {
+		if c.Org == schemas.OrgAll && vocab.Geo.Node(c.Geo).Level == schemas.Country {
+			out = append(out, c.Geo)
+		}
+	}
+	return out
+}
+
+// WidestCoverage returns, of one metric's tables in period order, the most recent one that covers
+// the most countries: the period whose world total adds up the most of the world. It returns nil
+// when there are no tables.
+func WidestCoverage(vocab *schemas.Vocabulary, tables []*protect.Table) *protect.Table {
+	var best *protect.Table
+	most := -1
+	for _, t := range tables {
+		if n := len(CountriesCovered(vocab, t)); n >= most {
+			best, most = t, n
+		}
+	}
+	return best
+}
+
 // lastPublished returns the line's last published value.
 func lastPublished(l line) (int64, bool) {
 	for i := len(l.Points) - 1; i >= 0; i-- {
@@ -152,49 +225,69 @@ func lastPublished(l line) (int64, bool) {
 
 // bar is one bar of a bar chart: a published value, or a withheld one that is not drawn.
 type bar struct {
-	Value    int64
-	Withheld bool
-	Missing  bool // the table has no such cell: nothing to draw and nothing to mark
+	Value     int64
+	Withheld  bool
+	Missing   bool // the table has no such cell: nothing to draw and nothing to mark
+	Estimated bool // an estimate or illustrative allocation (obs_status E): hatched
+	Break     bool // a break in series (obs_status B): its value is labelled B
 }
 
-// barGroup is one area of the latest chart: one bar per organization type shown.
+// barOf is the bar of the cell (geo, org) of a table.
+func barOf(t *protect.Table, geo schemas.GeoID, org schemas.OrgID) bar {
+	v, st, flags := lookupFlags(t, geo, org)
+	return bar{Value: v, Withheld: st == cellSuppressed, Missing: st == cellMissing,
+		Estimated: flags.Has(schemas.ObsEstimated), Break: flags.Has(schemas.ObsBreak)}
+}
+
+// barGroup is one area of the latest chart: its total over all types, then one bar per
+// organization type shown.
 type barGroup struct {
 	Geo  schemas.GeoID
 	Name string
 	Bars []bar // parallel to latestBars.Orgs
 }
 
-// latestBars is the data of the latest chart: areas (regions, or countries when few) by
-// organization type in the metric's last period.
+// latestBars is the data of a chart of one period by area: areas (regions, or countries when few)
+// by organization type, each with its published total over all types.
 type latestBars struct {
 	Period    schemas.Date
 	Countries bool            // areas are countries, not regions
-	Orgs      []schemas.OrgID // organization types with a cell in some area, in display order
+	Orgs      []schemas.OrgID // schemas.OrgAll, then the organization types with a cell in some area, in display order
 	Groups    []barGroup      // largest area (organization type all) first
+	// Unplaced are the countries of the table that the M49 hierarchy puts in no region (TW), which a
+	// chart by region leaves out rather than draw among the regions.
+	Unplaced []string
 }
 
-// latestByArea picks the areas of the table's latest period: the world's children (the regions and
-// the countries that roll up straight to the world) or, when the table names few countries, the
-// countries themselves, so that a small dataset is not shown as one bar per continent.
+// latestByArea picks the areas of one period: the regions or, when the table names few countries,
+// the countries themselves, so that a small dataset is not shown as one bar per continent. A
+// country with no region (it rolls up straight to the world) is not a region, and is named in
+// Unplaced instead of being drawn among them.
 func latestByArea(vocab *schemas.Vocabulary, t *protect.Table) latestBars {
 	geo := vocab.Geo
-	var countries, top []schemas.GeoID
+	var countries, regions []schemas.GeoID
+	var unplaced []string
 	for i, c := range t.Cells {
 		if i > 0 && t.Cells[i-1].Geo == c.Geo {
 			continue
 		}
 		node := geo.Node(c.Geo)
-		if node.Level == schemas.Country {
+		switch {
+		case node.Level == schemas.Region:
+			regions = append(regions, c.Geo)
+		case node.Level == schemas.Country:
 			countries = append(countries, c.Geo)
-		}
-		if c.Geo != geo.WorldID() && node.Parent == geo.WorldID() {
-			top = append(top, c.Geo)
+			if node.Parent == geo.WorldID() {
+				unplaced = append(unplaced, node.Name)
+			}
 		}
 	}
 	lb := latestBars{Period: t.Period, Countries: len(countries) <= maxCountryAreas}
-	areas := top
+	areas := regions
 	if lb.Countries {
 		areas = countries
+	} else {
+		lb.Unplaced = unplaced
 	}
 	type ranked struct {
 		id    schemas.GeoID
@@ -216,6 +309,7 @@ func latestByArea(vocab *schemas.Vocabulary, t *protect.Table) latestBars {
 		}
 		return cmp.Compare(b.total, a.total)
 	})
+	lb.Orgs = []schemas.OrgID{schemas.OrgAll}
 	for _, o := range vocab.OrgOrder() {
 		for _, a := range rankedAreas {
 			if _, st := lookup(t, a.id, o); st != cellMissing {
@@ -227,8 +321,7 @@ func latestByArea(vocab *schemas.Vocabulary, t *protect.Table) latestBars {
 	for _, a := range rankedAreas {
 		g := barGroup{Geo: a.id, Name: geo.Node(a.id).Name}
 		for _, o := range lb.Orgs {
-			v, st := lookup(t, a.id, o)
-			g.Bars = append(g.Bars, bar{Value: v, Withheld: st == cellSuppressed, Missing: st == cellMissing})
+			g.Bars = append(g.Bars, barOf(t, a.id, o))
 		}
 		lb.Groups = append(lb.Groups, g)
 	}
@@ -240,6 +333,8 @@ type mover struct {
 	Geo    schemas.GeoID
 	Name   string
 	Change int64
+	// Estimated is set when either value is an estimate or illustrative allocation: so is the change.
+	Estimated bool
 }
 
 // movers is the data of the top-movers chart.
@@ -262,7 +357,7 @@ func topMovers(vocab *schemas.Vocabulary, prev, last *protect.Table) movers {
 		if c.Org != schemas.OrgAll || geo.Node(c.Geo).Level != schemas.Country {
 			continue
 		}
-		before, prevState := lookup(prev, c.Geo, schemas.OrgAll)
+		before, prevState, prevFlags := lookupFlags(prev, c.Geo, schemas.OrgAll)
 		if prevState == cellMissing {
 			continue
 		}
@@ -278,7 +373,8 @@ func topMovers(vocab *schemas.Vocabulary, prev, last *protect.Table) movers {
 		if now == before {
 			continue
 		}
-		all = append(all, mover{Geo: c.Geo, Name: geo.Node(c.Geo).Name, Change: now - before})
+		all = append(all, mover{Geo: c.Geo, Name: geo.Node(c.Geo).Name, Change: now - before,
+			Estimated: c.Flags.Has(schemas.ObsEstimated) || prevFlags.Has(schemas.ObsEstimated)})
 	}
 	// Largest absolute change first; ties keep GeoID order so the choice never depends on luck.
 	slices.SortStableFunc(all, func(a, b mover) int { return cmp.Compare(absInt(b.Change), absInt(a.Change)) })

@@ -106,9 +106,47 @@ func parseCell(t testing.TB, v *schemas.Vocabulary, f string) (cellKey, int64, b
 
 // fixture is the small dataset of the golden charts: three monthly periods of exposed systems over
 // nine countries in five regions, with Asia's total withheld in June (a gap in its line), some
-// organization-type cells withheld in July, and one period of affected patients (points, no
-// movers).
+// organization-type cells withheld in July, Japan's figures estimates (E) throughout, a break in
+// series of the United States in July (B, with the totals above it), and one period of affected
+// patients (points, no movers).
 func fixture(t testing.TB) *trend.Result {
+	t.Helper()
+	r := fixtureTables(t)
+	v := r.Protected.Vocab
+	exposed, _ := v.MetricByCode("exposed_systems")
+	jp, _ := v.Geo.CountryByCode("JP")
+	us, _ := v.Geo.CountryByCode("US")
+	under := func(c protect.Cell, country schemas.GeoID) bool {
+		return c.Geo == country || slices.Contains(v.Geo.Ancestors(country), c.Geo)
+	}
+	last := len(r.Protected.Tables) - 1
+	for i, tab := range r.Protected.Tables {
+		if tab.Metric != exposed {
+			continue
+		}
+		// A total is E when a leaf it adds up is, and B when one breaks, as protect flags them.
+		japan := map[schemas.OrgID]bool{schemas.OrgAll: true}
+		for _, c := range tab.Cells {
+			if c.Geo == jp {
+				japan[c.Org] = true
+			}
+		}
+		for j, c := range tab.Cells {
+			flags := c.Flags
+			if under(c, jp) && japan[c.Org] {
+				flags |= schemas.ObsEstimated
+			}
+			if i == last && under(c, us) {
+				flags |= schemas.ObsBreak | schemas.BreakDeclared
+			}
+			tab.Cells[j] = c.WithFacts(flags, c.Sources)
+		}
+	}
+	return r
+}
+
+// fixtureTables is the fixture's tables, before its flags.
+func fixtureTables(t testing.TB) *trend.Result {
 	t.Helper()
 	return build(t,
 		tableSpec{"2019-05-01", "affected_patients",

@@ -57,16 +57,21 @@ func newPlot(title string) *plot.Plot {
 type lineStyle struct {
 	colour color.Color
 	dashes []vg.Length
-	glyph  draw.GlyphDrawer
+	shape  markerShape
 	width  vg.Length
 }
 
 var lineStyles = []lineStyle{
-	{color.RGBA{0x00, 0x00, 0x00, 0xff}, nil, draw.CircleGlyph{}, 2.4},
-	{color.RGBA{0x08, 0x45, 0x94, 0xff}, []vg.Length{7, 3}, draw.SquareGlyph{}, 1.8},
-	{color.RGBA{0xb3, 0x58, 0x06, 0xff}, []vg.Length{2, 2}, draw.TriangleGlyph{}, 1.8},
-	{color.RGBA{0x4a, 0x9c, 0x5a, 0xff}, []vg.Length{8, 3, 2, 3}, draw.RingGlyph{}, 1.8},
-	{color.RGBA{0x8e, 0xa9, 0xdb, 0xff}, []vg.Length{4, 4}, draw.CrossGlyph{}, 1.8},
+	{color.RGBA{0x00, 0x00, 0x00, 0xff}, nil, shapeCircle, 2.4},
+	{color.RGBA{0x08, 0x45, 0x94, 0xff}, []vg.Length{7, 3}, shapeSquare, 1.8},
+	{color.RGBA{0xb3, 0x58, 0x06, 0xff}, []vg.Length{2, 2}, shapeTriangle, 1.8},
+	{color.RGBA{0x4a, 0x9c, 0x5a, 0xff}, []vg.Length{8, 3, 2, 3}, shapeDiamond, 1.8},
+	{color.RGBA{0x8e, 0xa9, 0xdb, 0xff}, []vg.Length{4, 4}, shapeTriangleDown, 1.8},
+}
+
+// glyph returns the marker of a point of the line: filled, or hollow for an estimate.
+func (s lineStyle) glyph(estimated bool) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: s.colour, Radius: vg.Points(3.2), Shape: marker{shape: s.shape, hollow: estimated}}
 }
 
 // viridis are stops of the viridis colour map, whose lightness rises monotonically: bars of
@@ -97,10 +102,13 @@ func sequential(i, n int) color.Color {
 // Colours of the diverging movers chart: a dark rise and a light fall, so that the sign reads in
 // greyscale too; every bar also carries its signed value.
 var (
-	riseColour = color.RGBA{0x08, 0x45, 0x94, 0xff}
-	fallColour = color.RGBA{0xf4, 0xa5, 0x82, 0xff}
-	outline    = color.RGBA{0x33, 0x33, 0x33, 0xff}
-	gridColour = color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
+	// totalColour fills the bar of an area's total over all organization types: a neutral dark grey
+	// that stands apart from the viridis fills of the types.
+	totalColour = color.RGBA{0x4d, 0x4d, 0x4d, 0xff}
+	riseColour  = color.RGBA{0x08, 0x45, 0x94, 0xff}
+	fallColour  = color.RGBA{0xf4, 0xa5, 0x82, 0xff}
+	outline     = color.RGBA{0x33, 0x33, 0x33, 0xff}
+	gridColour  = color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
 )
 
 // formatCount writes n with thousands separators ("1,234,567"), as the report writes numbers for

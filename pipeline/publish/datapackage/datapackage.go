@@ -178,8 +178,14 @@ func describe(r Resource, vocab *schemas.Vocabulary) (resource, error) {
 		return resource{}, fmt.Errorf("negative size (%d bytes, %d rows)", r.Bytes, r.Rows)
 	}
 	ext := strings.TrimPrefix(path.Ext(r.Path), ".")
+	name := slug(strings.TrimSuffix(r.Path, path.Ext(r.Path)))
+	if ext == "html" {
+		// The HTML rendering of a Markdown page shares its stem (report.md, report.html): the name
+		// keeps the extension, so that the two resources have names of their own.
+		name = slug(r.Path)
+	}
 	res := resource{
-		Name:  slug(strings.TrimSuffix(r.Path, path.Ext(r.Path))),
+		Name:  name,
 		Path:  r.Path,
 		Bytes: r.Bytes,
 		Hash:  "sha256:" + r.SHA256,
@@ -224,6 +230,7 @@ var mediatypes = map[string]string{
 	"md":   "text/markdown",
 	"json": "application/json",
 	"svg":  "image/svg+xml",
+	"html": "text/html",
 	"csv":  "text/csv",
 }
 

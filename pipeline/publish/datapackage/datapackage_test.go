@@ -45,6 +45,9 @@ func fixture(t *testing.T) (protect.Provenance, *schemas.Vocabulary, []Resource)
 		{Path: "comparisons.parquet", Bytes: 789, SHA256: hash(0x07), Rows: 96},
 		{Path: "report.md", Bytes: 5678, SHA256: hash(0x05)},
 		{Path: "charts/exposed_systems-over-time.svg", Bytes: 9000, SHA256: hash(0x06)},
+		{Path: "report.html", Bytes: 56789, SHA256: hash(0x08)},
+		{Path: "countries/DE.md", Bytes: 2345, SHA256: hash(0x09)},
+		{Path: "countries/DE.html", Bytes: 23456, SHA256: hash(0x0a)},
 	}
 	return p, v, files
 }
@@ -421,5 +424,37 @@ func TestBuildRejects(t *testing.T) {
 	}
 	if _, err := Build(p, nil, files); err == nil {
 		t.Error("no vocabulary accepted")
+	}
+}
+
+// TestHTMLResourceNames checks that an HTML page and the Markdown page it renders, which share a
+// stem, get resource names of their own and the right media types.
+func TestHTMLResourceNames(t *testing.T) {
+	got, err := Build(fixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Resources []struct{ Name, Path, Mediatype string }
+	}
+	if err := json.Unmarshal(got, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{
+		"report.md":         {"report", "text/markdown"},
+		"report.html":       {"report.html", "text/html"},
+		"countries/DE.md":   {"countries-de", "text/markdown"},
+		"countries/DE.html": {"countries-de.html", "text/html"},
+	}
+	for _, r := range pkg.Resources {
+		if w, ok := want[r.Path]; ok {
+			if r.Name != w[0] || r.Mediatype != w[1] {
+				t.Errorf("%s: name %q, media type %q; want %q, %q", r.Path, r.Name, r.Mediatype, w[0], w[1])
+			}
+			delete(want, r.Path)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("resources missing: %v", want)
 	}
 }
