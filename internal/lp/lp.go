@@ -238,8 +238,18 @@ func (p *Problem) Minimize(coefs []float64) (float64, Status, error) {
 	if p.rows == 0 {
 		return 0, Infeasible, errors.New("lp: a problem without rows")
 	}
-	C.glp_std_basis(p.prob)
-	if rc := C.glp_simplex(p.prob, &p.parm); rc != 0 {
+	// A fresh solve: GLPK's presolver shrinks the problem first (it keeps no basis, which a
+	// single solve does not need).
+	parm := p.parm
+	parm.presolve = C.GLP_ON
+	parm.meth = C.GLP_DUALP
+	switch rc := C.glp_simplex(p.prob, &parm); rc {
+	case 0:
+	case C.GLP_ENOPFS: // the presolver found no feasible point
+		return 0, Infeasible, nil
+	case C.GLP_ENODFS: // nor a bound on the objective
+		return 0, Unbounded, nil
+	default:
 		return 0, Infeasible, fmt.Errorf("lp: the simplex method failed (GLPK code %d)", int(rc))
 	}
 	st, err := p.status()

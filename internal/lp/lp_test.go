@@ -108,3 +108,27 @@ func TestOtherThread(t *testing.T) {
 	p.Close()
 	runtime.UnlockOSThread()
 }
+
+func TestMinimize(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p, err := New(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	must(t, p.AddRow([]int{0, 1}, []float64{1, 1}, Ge, 3))
+	// min 2x + y with x + y >= 3: x = 0, y = 3.
+	got, st, err := p.Minimize([]float64{2, 1})
+	if err != nil || st != Optimal || math.Abs(got-3) > 1e-9 || math.Abs(p.Value(1)-3) > 1e-9 {
+		t.Fatalf("Minimize: %v %v %v, y = %v", got, st, err, p.Value(1))
+	}
+	// A one-column optimization afterwards clears the weighted objective.
+	if got, st, err := p.Optimize(0, true, false); err != nil || st != Unbounded {
+		t.Fatalf("max x after Minimize: %v %v %v", got, st, err)
+	}
+	must(t, p.AddRow([]int{0, 1}, []float64{1, 1}, Le, 1))
+	if _, st, err := p.Minimize([]float64{1, 1}); err != nil || st != Infeasible {
+		t.Fatalf("x + y >= 3 and <= 1: %v %v, want infeasible", st, err)
+	}
+}

@@ -179,17 +179,6 @@ func (nw *network) restore() {
 	}
 }
 
-// support appends to dst the arcs that the flow found since the last restore changes: the arcs a
-// witness of a slack depends on. Fixing any other arc at its reference value leaves the witness valid.
-func (nw *network) support(dst []int32) []int32 {
-	for _, a := range nw.touched {
-		if nw.y[a] != nw.x[a] {
-			dst = append(dst, a)
-		}
-	}
-	return dst
-}
-
 // augment finds a shortest augmenting path from src to dst over free arcs other than ex1 and ex2
 // (Edmonds-Karp), and with avoid set also other than the arcs marked to avoid, and pushes
 // min(path capacity, need) along it. It returns the amount pushed (0 when there is no path) and

@@ -436,20 +436,6 @@ func (tpl *template) memberCell(mi int, i int32) int32 {
 	return tpl.partners[mi-1][i]
 }
 
-// describe names a template for messages and tests: "new_systems 2019-02-04 +, ...".
-func (j *joint) describe(tpl *template) string {
-	var parts []string
-	for _, m := range tpl.members {
-		p := j.tables[m.table].p
-		sign := "+"
-		if m.sign < 0 {
-			sign = "-"
-		}
-		parts = append(parts, fmt.Sprintf("%s %s %s", j.lay.vocab.Metric(p.metric).Code, p.period, sign))
-	}
-	return strings.Join(parts, ", ")
-}
-
 // sortedTables returns the table indexes in a deterministic order; used where a set is walked.
 func sortedTables(set map[int32]bool) []int32 {
 	out := make([]int32, 0, len(set))

@@ -1,7 +1,6 @@
 package protect
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -381,6 +380,3 @@ func flowIntervals(lay *layout, nw *network, ts *tableState) ([]Interval, error)
 	}
 	return ivs, nil
 }
-
-// errNoTables is the audit's error for an empty report.
-var errNoTables = errors.New("audit: no tables")

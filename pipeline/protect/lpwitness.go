@@ -19,7 +19,10 @@ import (
 // vertex of a system of small integer coefficients, in practice integral; it is rounded and
 // accepted only when checkWitness confirms it exactly. Sums of template moves cannot reach every
 // point of the joint system (a move of flows alone, say, beside one of stocks and flows); the LP can.
-func (pr *protector) lpWitness(e, fixed cellRef, d direction) (witness, bool) {
+//
+// With freeOnly the variables are the withheld cells alone: a witness on the current pattern, which
+// suppresses nothing, from a smaller program.
+func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly bool) (witness, bool) {
 	j := pr.j
 	tables := map[int32]bool{}
 	for _, tpl := range j.templatesOf(e.table) {
@@ -37,7 +40,7 @@ func (pr *protector) lpWitness(e, fixed cellRef, d direction) (witness, bool) {
 		ts := j.tables[t]
 		for i := range ts.p.cells {
 			ref := cellRef{t, int32(i)}
-			if ref == fixed || (ts.locked != nil && ts.locked[i] && !ts.free[i]) || (ts.frozen && !ts.free[i]) {
+			if ref == fixed || (!ts.free[i] && (freeOnly || ts.frozen || (ts.locked != nil && ts.locked[i]))) {
 				continue
 			}
 			w := float64(costFree)

@@ -96,8 +96,7 @@ func (j *joint) groups() [][]int32 {
 	for i := range parent {
 		parent[i] = int32(i)
 	}
-	var find func(int32) int32
-	find = func(a int32) int32 {
+	find := func(a int32) int32 {
 		for parent[a] != a {
 			parent[a] = parent[parent[a]]
 			a = parent[a]

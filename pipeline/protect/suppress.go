@@ -824,16 +824,6 @@ func (pr *protector) protectTable(p *problem) (pattern, error) {
 	return pattern{suppressed: slices.Clone(ts.free), secondary: slices.Clone(ts.secondary)}, nil
 }
 
-func contains(sorted []int32, a int32) bool {
-	_, ok := slices.BinarySearch(sorted, a)
-	return ok
-}
-
-func sortUnique(s []int32) []int32 {
-	slices.Sort(s)
-	return slices.Compact(s)
-}
-
 // isLeaf reports whether k is a leaf key: a country and an organization type.
 func (l *layout) isLeaf(k CellKey) bool {
 	return k.Org != schemas.OrgAll && l.geo.Node(k.Geo).Level == schemas.Country
@@ -964,7 +954,9 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 	pr.invalidate()
 	lpFound := false
 	if !ok {
-		w, ok = pr.lpWitness(e, fixed, d)
+		if w, ok = pr.lpWitness(e, fixed, d, true); !ok {
+			w, ok = pr.lpWitness(e, fixed, d, false)
+		}
 		lpFound = ok
 	}
 	if !ok {
