@@ -635,7 +635,7 @@ func swapPossible(pr *protector, p *problem, suppressed []bool, e cellRef) bool 
 	copy(ts.free, suppressed)
 	scratch := newProtector(pr.lay, pr.rules)
 	scratch.attach(&joint{lay: pr.lay, rules: pr.rules, tables: []*tableState{ts}})
-	_, ok := scratch.swap(e, true, nil)
+	_, ok := scratch.swap(e, true)
 	return ok
 }
 
@@ -692,7 +692,7 @@ func (pr *protector) attack(p *problem, suppressed []bool, normal bool) []Findin
 				continue
 			}
 			if normal && pr.zeroSwap(e) {
-				if _, ok := pr.swap(e, false, nil); !ok && swapPossible(pr, p, suppressed, e) {
+				if _, ok := pr.swap(e, false); !ok && swapPossible(pr, p, suppressed, e) {
 					report(e.cell, -1, fmt.Sprintf("no swap with a withheld zero takes v = %d to 0, though a pattern could have one", c.value))
 				}
 			}

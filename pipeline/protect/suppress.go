@@ -606,10 +606,14 @@ func (pr *protector) protectCell(e cellRef, final bool) (bool, error) {
 		return false, err
 	}
 	if pr.zeroSwap(e) {
-		if supp, ok = pr.swap(e, !ts.frozen, supp); !ok {
-			if !final {
-				return false, nil
-			}
+		w, ok := pr.swap(e, !ts.frozen)
+		switch {
+		case ok:
+			pr.recordSwap(e, w)
+			supp = append(supp, w.cells...)
+		case !final:
+			return false, nil
+		default:
 			if ts.noSwap == nil {
 				ts.noSwap = make([]bool, len(ts.p.cells))
 			}
@@ -668,16 +672,21 @@ func (pr *protector) protectSingletons(e cellRef) (bool, error) {
 
 // verifyCell checks the full rule for sensitive cell e against the current pattern without
 // suppressing anything: the interval, and the interval with each singleton its witness uses known.
-// It returns the cells the witnesses move.
-func (pr *protector) verifyCell(e cellRef, supp []cellRef) ([]cellRef, bool) {
+// It returns the cells the witnesses move and the swap witness, when e needs one (zero.go); the
+// caller records both if it keeps the pattern.
+func (pr *protector) verifyCell(e cellRef, supp []cellRef) ([]cellRef, *witness, bool) {
 	supp, ok, _ := pr.secure(e, cellRef{-1, -1}, pr.need(e), false, supp)
 	if !ok {
-		return supp, false
+		return supp, nil, false
 	}
+	var sw *witness
 	if pr.needsSwap(e) {
-		if supp, ok = pr.swap(e, false, supp); !ok {
-			return supp, false
+		w, ok := pr.swap(e, false)
+		if !ok {
+			return supp, nil, false
 		}
+		sw = &w
+		supp = append(supp, w.cells...)
 	}
 	normal := len(supp)
 	for i := 0; i < normal; i++ {
@@ -690,11 +699,11 @@ func (pr *protector) verifyCell(e cellRef, supp []cellRef) ([]cellRef, bool) {
 			continue
 		}
 		if supp, ok, _ = pr.secure(e, s, req, false, supp); !ok {
-			return supp, false
+			return supp, nil, false
 		}
 	}
 	slices.SortFunc(supp, compareRefs)
-	return slices.Compact(supp), true
+	return slices.Compact(supp), sw, true
 }
 
 // sensitiveOrder returns the sensitive cells of table t, largest value first (ties in key order): a
@@ -773,6 +782,7 @@ func (pr *protector) publishUnneeded(tables []int32) {
 			type update struct {
 				e    cellRef
 				supp []cellRef
+				swap *witness
 			}
 			var updates []update
 			for _, e := range ts.dependents[a] {
@@ -784,12 +794,11 @@ func (pr *protector) publishUnneeded(tables []int32) {
 				if _, in := slices.BinarySearchFunc(es.support[e.cell], ref, compareRefs); !in {
 					continue
 				}
-				var supp []cellRef
-				supp, ok = pr.verifyCell(e, nil)
-				if !ok {
+				supp, sw, verified := pr.verifyCell(e, nil)
+				if ok = verified; !ok {
 					break
 				}
-				updates = append(updates, update{e, supp})
+				updates = append(updates, update{e, supp, sw})
 			}
 			if !ok {
 				ts.free[a] = true
@@ -798,6 +807,9 @@ func (pr *protector) publishUnneeded(tables []int32) {
 			}
 			ts.secondary[a] = false
 			for _, u := range updates {
+				if u.swap != nil {
+					pr.recordSwap(u.e, *u.swap)
+				}
 				pr.setSupport(u.e, u.supp)
 			}
 			// The dependents that no longer use the cell need not be asked again.

@@ -173,9 +173,10 @@ func (nw *network) pushPath(need int64) {
 
 // swap finds the swap witness of sensitive cell e (zeroSwap), in the first template that has one;
 // with extend it suppresses the cheapest cells that make one, in the single-table template first and
-// then the others. It records the witness (a later search may miss it: see swapPath) and appends its
-// cells to supp.
-func (pr *protector) swap(e cellRef, extend bool, supp []cellRef) ([]cellRef, bool) {
+// then the others. Failing that, the witness recorded for e, if its cells are all still withheld.
+// It returns the witness; the caller records it (recordSwap) together with e's support, so that
+// a recorded swap moves only cells that e's support lists and republication asks e about.
+func (pr *protector) swap(e cellRef, extend bool) (witness, bool) {
 	none := cellRef{-1, -1}
 	d := direction{false, pr.j.tables[e.table].p.cells[e.cell].value}
 	for _, allowExtend := range [2]bool{false, true} {
@@ -191,16 +192,13 @@ func (pr *protector) swap(e cellRef, extend bool, supp []cellRef) ([]cellRef, bo
 				continue
 			}
 			if w, ok := pr.swapFlow(e, tpl, d, allowExtend); ok {
-				pr.recordSwap(e, w)
-				return append(supp, w.cells...), true
+				return w, true
 			}
 		}
 	}
-	// The witness found before, if its cells are all still withheld, is still one.
-	if w, ok := pr.recordedSwap(e); ok {
-		return append(supp, w.cells...), true
-	}
-	return supp, false
+	// The witness found before, if its cells are all still withheld, is still one (a later search
+	// may miss it: see swapPath).
+	return pr.recordedSwap(e)
 }
 
 // recordSwap keeps e's swap witness.
