@@ -32,6 +32,10 @@ type InputFile struct {
 	SHA256 string // lower-case hex SHA-256 of the file's bytes
 	KeyID  string // minisign key id of the signing key, 16 upper-case hex digits
 	Rows   int64  // data rows read
+	// Tables are the tables (period, metric) the file has leaves in, sorted: public, like the
+	// sources' scopes. Two releases' versions of a table agree at every leaf whose source's inputs
+	// covering the table are the same (SPEC 4, "Releases").
+	Tables []schemas.TableRef
 }
 
 // Table is the set of leaf cells of one (period, metric): one per (country, organization type) that a

@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"aead.dev/minisign"
+
+	"github.com/exposure-research/exposure/schemas"
 )
 
 // Load reads the dataset folder dir: dataset.yaml (with the overrides of opts), then each input in
@@ -74,7 +76,24 @@ func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
+	coverInputs(inputs, tables)
 	return &Dataset{Dir: dir, Config: cfg, Vocab: lc.vocab, Inputs: inputs, Tables: tables, Relations: lc.relations}, nil
+}
+
+// coverInputs sets each input's Tables: the tables it has leaves in, in the dataset's table order.
+func coverInputs(inputs []InputFile, tables []*Table) {
+	seen := make([]int, len(inputs))
+	for i := range seen {
+		seen[i] = -1
+	}
+	for ti, t := range tables {
+		for _, l := range t.Leaves {
+			if in := int(l.Input); seen[in] != ti {
+				seen[in] = ti
+				inputs[in].Tables = append(inputs[in].Tables, schemas.TableRef{Period: t.Period, Metric: t.Metric})
+			}
+		}
+	}
 }
 
 // placeText names a place of this input for a message: "data/a.csv:3:1" or "data/b.parquet:row 3".

@@ -82,7 +82,7 @@ func FuzzReadCells(f *testing.F) {
 	}
 	f.Add([]byte("PAR1\x00\x00\x00\x00PAR1"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, err := readCellsFrom(bytes.NewReader(data), int64(len(data)), schemas.Cells.File, vocab)
+		_, err := readCellsFrom(bytes.NewReader(data), int64(len(data)), schemas.Cells.File, vocab, map[string]int{"s": 0})
 		if err != nil && strings.ContainsAny(err.Error(), "\r") {
 			t.Fatalf("error with a carriage return: %q", err)
 		}

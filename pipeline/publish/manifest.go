@@ -95,7 +95,14 @@ type InputInfo struct {
 	SHA256 string `json:"sha256"`
 	KeyID  string `json:"key_id"`
 	Rows   int64  `json:"rows"`
+	// Tables names the tables the file has leaves in ("2019-11-17 exposed_systems", see TableName),
+	// in the report's table order: a later release knows from them which of its tables an input
+	// that changed can have changed (SPEC 4, "Releases").
+	Tables []string `json:"tables"`
 }
+
+// TableName names a table of a report: its period and metric code, "2019-11-17 exposed_systems".
+func TableName(period schemas.Date, metric string) string { return period.String() + " " + metric }
 
 // OutputInfo is one file of the report folder: its path in the folder (with forward slashes), its
 // lower-case hex SHA-256, size in bytes and, for a table, its number of rows (nil, written as null,
@@ -303,7 +310,7 @@ func CompareManifests(a, b *Manifest) []string {
 	diffs = append(diffs, compareKeyed("inputs", a.Inputs, b.Inputs,
 		func(in InputInfo) string { return in.File },
 		func(in InputInfo) []namedValue {
-			return []namedValue{{"source", in.Source}, {"sha256", in.SHA256}, {"key_id", in.KeyID}, {"rows", fmt.Sprint(in.Rows)}}
+			return []namedValue{{"source", in.Source}, {"sha256", in.SHA256}, {"key_id", in.KeyID}, {"rows", fmt.Sprint(in.Rows)}, {"tables", strings.Join(in.Tables, ", ")}}
 		})...)
 	diffs = append(diffs, compareKeyed("outputs", a.Outputs, b.Outputs,
 		func(o OutputInfo) string { return o.File },

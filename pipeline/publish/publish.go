@@ -296,7 +296,11 @@ func newManifest(p *protect.Result, tool ToolInfo, outputs []OutputInfo) *Manife
 		m.Dataset.Metrics = append(m.Dataset.Metrics, MetricInfo{Code: metric.Code, Description: metric.Description, Unit: metric.Unit})
 	}
 	for _, in := range prov.Inputs {
-		m.Inputs = append(m.Inputs, InputInfo{File: in.File, Source: in.Source, SHA256: in.SHA256, KeyID: in.KeyID, Rows: in.Rows})
+		tables := make([]string, len(in.Tables))
+		for i, t := range in.Tables {
+			tables[i] = TableName(t.Period, p.Vocab.Metric(t.Metric).Code)
+		}
+		m.Inputs = append(m.Inputs, InputInfo{File: in.File, Source: in.Source, SHA256: in.SHA256, KeyID: in.KeyID, Rows: in.Rows, Tables: tables})
 	}
 	return m
 }

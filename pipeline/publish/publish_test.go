@@ -368,15 +368,15 @@ func nullDate(v trend.Null[schemas.Date]) any {
 func withoutFacts(cells []protect.Cell) []protect.Cell {
 	out := slices.Clone(cells)
 	for i := range out {
-		// cells.parquet names the sources; the flags of a cell that is both a break and an
-		// estimate read back as a break, its one SDMX code.
+		// The flags of a cell that is both a break and an estimate read back as a break, its one
+		// SDMX code; the sources read back as they were (the fixture's sources all have inputs).
 		flags := out[i].Flags
 		if flags.Has(schemas.ObsBreak) {
 			flags &^= schemas.ObsEstimated | schemas.ObsProvisional
 		} else if flags.Has(schemas.ObsEstimated) {
 			flags &^= schemas.ObsProvisional
 		}
-		out[i] = out[i].WithFacts(flags, 0)
+		out[i] = out[i].WithFacts(flags, out[i].Sources)
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -73,17 +74,43 @@ func ReadCells(dir string) (*schemas.Vocabulary, []*protect.Table, error) {
 		return nil, nil, err
 	}
 	path := filepath.Join(dir, schemas.Cells.File)
-	tables, err := readCellsFile(path, vocab)
+	tables, err := readCellsFile(path, vocab, sourceIndex(m))
 	if err != nil {
 		return nil, nil, err
 	}
 	return vocab, tables, nil
 }
 
+// ReleaseSources returns the ids of the sources of a report's inputs, sorted and distinct: bit i of
+// a cell's Sources, as ReadCells reads them, stands for the i-th.
+func ReleaseSources(m *Manifest) []string {
+	var ids []string
+	if m != nil {
+		for _, in := range m.Inputs {
+			ids = append(ids, in.Source)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// sourceIndex maps each source id of ReleaseSources to its bit; nil without a manifest.
+func sourceIndex(m *Manifest) map[string]int {
+	if m == nil {
+		return nil
+	}
+	idx := map[string]int{}
+	for i, id := range ReleaseSources(m) {
+		idx[id] = i
+	}
+	return idx
+}
+
 // cellColumns are the leaf column indexes of the columns ReadCells needs.
 type cellColumns struct {
 	period, metric, level, geo, org, value, status int
 	obsStatus, breakReason                         int // -1 in a report from before the flags
+	source                                         int // -1 in a report from before the column
 }
 
 // lookupCellColumns finds the columns by name and checks their physical and logical types and
@@ -125,7 +152,14 @@ func lookupCellColumns(file string, schema *parquet.Schema) (cellColumns, error)
 		}
 		*col.index = idx
 	}
-	c.obsStatus, c.breakReason = -1, -1
+	c.obsStatus, c.breakReason, c.source = -1, -1, -1
+	if _, ok := schema.Lookup(schemas.ColSource); ok {
+		idx, err := find(schemas.ColSource, parquet.ByteArray, false)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.source = idx
+	}
 	if _, ok := schema.Lookup(schemas.ColObsStatus); ok {
 		idx, err := find(schemas.ColObsStatus, parquet.ByteArray, false)
 		if err != nil {
@@ -166,7 +200,7 @@ type tableBuild struct {
 	sorted bool
 }
 
-func readCellsFile(path string, vocab *schemas.Vocabulary) ([]*protect.Table, error) {
+func readCellsFile(path string, vocab *schemas.Vocabulary, sources map[string]int) ([]*protect.Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading cells: %w", err)
@@ -176,11 +210,12 @@ func readCellsFile(path string, vocab *schemas.Vocabulary) ([]*protect.Table, er
 	if err != nil {
 		return nil, fmt.Errorf("reading cells: %w", err)
 	}
-	return readCellsFrom(f, info.Size(), path, vocab)
+	return readCellsFrom(f, info.Size(), path, vocab, sources)
 }
 
-// readCellsFrom reads the cells file of size bytes in r; path names it in messages.
-func readCellsFrom(r io.ReaderAt, size int64, path string, vocab *schemas.Vocabulary) (result []*protect.Table, err error) {
+// readCellsFrom reads the cells file of size bytes in r; path names it in messages. sources maps
+// the source ids a cell may name to their bits in Cell.Sources (nil: the column is not read).
+func readCellsFrom(r io.ReaderAt, size int64, path string, vocab *schemas.Vocabulary, sources map[string]int) (result []*protect.Table, err error) {
 	defer func() {
 		// parquet-go may panic on a corrupt file; a report folder that anyone may hand over to be
 		// audited must give an error.
@@ -215,7 +250,7 @@ func readCellsFrom(r io.ReaderAt, size int64, path string, vocab *schemas.Vocabu
 			n, err := rows.ReadRows(buf)
 			for _, row := range buf[:n] {
 				rowNum++
-				key, cell, ok := parseCellRow(row, cols, vocab, func(column, format string, args ...any) {
+				key, cell, ok := parseCellRow(row, cols, vocab, sources, func(column, format string, args ...any) {
 					fail(rowNum, column, format, args...)
 				})
 				if !ok {
@@ -285,14 +320,17 @@ func cmpCell(a, b protect.Cell) int {
 }
 
 // parseCellRow turns one row into a cell of a table, reporting every malformed value of the row.
-func parseCellRow(row parquet.Row, cols cellColumns, vocab *schemas.Vocabulary, fail func(column, format string, args ...any)) (tableKey, protect.Cell, bool) {
+func parseCellRow(row parquet.Row, cols cellColumns, vocab *schemas.Vocabulary, sources map[string]int, fail func(column, format string, args ...any)) (tableKey, protect.Cell, bool) {
 	var values [7]parquet.Value
 	var present [7]bool
 	slots := map[int]int{cols.period: 0, cols.metric: 1, cols.level: 2, cols.geo: 3, cols.org: 4, cols.value: 5, cols.status: 6}
-	var obs, reason parquet.Value
+	var obs, reason, source parquet.Value
 	for _, v := range row {
 		if slot, ok := slots[v.Column()]; ok {
 			values[slot], present[slot] = v, true
+		}
+		if cols.source >= 0 && v.Column() == cols.source {
+			source = v
 		}
 		if cols.obsStatus >= 0 {
 			switch v.Column() {
@@ -358,6 +396,19 @@ func parseCellRow(row parquet.Row, cols cellColumns, vocab *schemas.Vocabulary, 
 		fail(schemas.ColStatus, "%q is neither %s nor %s", status, schemas.StatusPublished, schemas.StatusSuppressed)
 		ok = false
 	}
+	var set protect.SourceSet
+	if cols.source >= 0 && sources != nil {
+		// The sources say which leaves an input that changed between releases can have changed.
+		for id := range strings.SplitSeq(string(source.ByteArray()), ",") {
+			if bit, known := sources[id]; known && bit < 64 {
+				set |= 1 << uint(bit)
+			} else if id != "" {
+				fail(schemas.ColSource, "%q is not the source of an input the manifest lists", id)
+				ok = false
+			}
+		}
+	}
+	cell = cell.WithFacts(0, set)
 	if cols.obsStatus >= 0 {
 		// The flags say where the relations between metrics with a previous period are not in
 		// force (at breaks), which the audit needs.
@@ -379,7 +430,7 @@ func parseCellRow(row parquet.Row, cols cellColumns, vocab *schemas.Vocabulary, 
 			fail(schemas.ColObsStatus, "%q is not an SDMX OBS_STATUS code the report uses (A, B, E, P)", code)
 			ok = false
 		}
-		cell = cell.WithFacts(flags, 0)
+		cell = cell.WithFacts(flags, set)
 	}
 	return key, cell, ok
 }
