@@ -155,9 +155,12 @@ func auditJoint(j *joint) (*AuditReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	rep := &AuditReport{Vocab: j.lay.vocab, Tables: len(j.tables), Suppressed: len(ivs), Intervals: ivs}
+	rep := &AuditReport{Vocab: j.lay.vocab, Suppressed: len(ivs), Intervals: ivs}
 	for _, ts := range j.tables {
-		rep.Cells += len(ts.p.cells)
+		if ts.target {
+			rep.Tables++
+			rep.Cells += len(ts.p.cells)
+		}
 	}
 	for _, iv := range ivs {
 		if iv.Width() < 1 {

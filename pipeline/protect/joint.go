@@ -116,6 +116,9 @@ type tableState struct {
 	tpls      []*template // computed on first use
 	// noSwap marks the sensitive cells that need a swap (zero.go) but have none; nil for none.
 	noSwap []bool
+	// waived marks the sensitive cells the publisher accepts as disclosed (earlier.go): withheld,
+	// without the guarantee; nil for none.
+	waived []bool
 	swaps  map[int32]witness // per sensitive cell: the last swap witness found (zero.go)
 	// support holds, per sensitive cell, the cells its current witnesses move, sorted.
 	support [][]cellRef
@@ -128,8 +131,10 @@ type tableState struct {
 type joint struct {
 	lay    *layout
 	rules  *rules
-	tables []*tableState // sorted by period, then metric
+	tables []*tableState // this build's tables sorted by period, then metric; then earlier versions
 	occs   []*occurrence
+	// earlier is what the joint problem keeps of earlier releases (earlier.go); nil without.
+	earlier *earlierState
 }
 
 // keyIndex is a cell key's index in the dense per-key arrays.

@@ -344,7 +344,14 @@ func jointIntervals(j *joint, keepParts bool) ([]Interval, []*lpPart, error) {
 		}
 		return nil, nil, err
 	}
-	return out, parts, nil
+	// An earlier release's tables are knowledge, not the subject: only this release's cells.
+	kept := out[:0]
+	for v, iv := range out {
+		if j.tables[sys.vars[v].table].target {
+			kept = append(kept, iv)
+		}
+	}
+	return kept, parts, nil
 }
 
 // flowIntervals derives the interval of every suppressed cell of one table from its published cells

@@ -59,13 +59,16 @@ func protectJointCtx(ctx context.Context, j *joint, prs []*protector, done func(
 			if err != nil {
 				return err
 			}
-			if !ok {
-				failures = append(failures, fmt.Errorf("%s cannot be protected: no pattern gives it an interval of v(1±q) for v = %d",
-					pr.describeCell(ref), j.tables[t].p.cells[e].value))
+			if !ok && !j.waive(ref) {
+				failures = append(failures, fmt.Errorf("%s cannot be protected: no pattern gives it an interval of v(1±q) for v = %d%s",
+					pr.describeCell(ref), j.tables[t].p.cells[e].value, j.earlierCause(ref)))
 			}
 		}
 	}
 	if len(failures) > 0 {
+		if j.earlier != nil && len(j.earlier.names) > 0 {
+			failures = append(failures, errors.New(frozenAdvice))
+		}
 		return errors.Join(failures...)
 	}
 	groups := j.groups()
@@ -141,7 +144,7 @@ func (pr *protector) prove(group []int32) error {
 			continue
 		}
 		for i, c := range ts.p.cells {
-			if !c.sensitive {
+			if !c.sensitive || (ts.waived != nil && ts.waived[i]) {
 				continue
 			}
 			e := cellRef{t, int32(i)}

@@ -27,6 +27,14 @@ type Options struct {
 	// Progress, if set, is called after each table is protected with the number done and the
 	// total; calls come from the workers but never at the same time.
 	Progress func(done, total int)
+
+	// Earlier are earlier releases of the dataset, oldest first: their published cells are public
+	// knowledge, and a table that did not change keeps its earlier pattern (earlier.go).
+	Earlier []Earlier
+	// AcceptDisclosed lists the cells the publisher accepts as disclosed by the earlier releases
+	// (frozen cells): they are withheld without the guarantee, or published when an earlier release
+	// published them with the same value, and the methodology names them.
+	AcceptDisclosed []DisclosedCell
 }
 
 // Protect applies the disclosure rules of SPEC 4 to every table of ds: it marks the sensitive cells,
@@ -90,6 +98,13 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 		return nil, fmt.Errorf("protect: %w", err)
 	}
 	j.addRelations(ds.Vocab, ds.Relations)
+	disclosed, err := j.addEarlier(prs[0].b, ds, sources, opts.Earlier, opts.AcceptDisclosed)
+	if err != nil {
+		return nil, fmt.Errorf("protect: %w", err)
+	}
+	if len(disclosed) > 0 {
+		return nil, fmt.Errorf("protect: %d sensitive cells were published by earlier releases:\n  %s\n%s", len(disclosed), strings.Join(disclosed, "\n  "), frozenAdvice)
+	}
 	var progressMu sync.Mutex
 	done := 0
 	progress := func() {
@@ -104,7 +119,7 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 		return nil, fmt.Errorf("protect: %w", err)
 	}
 	out := make([]*Table, len(tables))
-	for i, ts := range j.tables {
+	for i, ts := range j.tables[:len(tables)] {
 		out[i] = ts.result()
 	}
 	res := &Result{
@@ -122,6 +137,7 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 			Breaks:       append([]ingest.Break(nil), ds.Config.Breaks...),
 			Estimates:    append([]ingest.Estimate(nil), ds.Config.Estimates...),
 			Comparisons:  append([][]string(nil), ds.Config.Comparisons...),
+			Accepted:     slices.Clone(j.earlier.Accepted),
 		},
 		Tables: out,
 	}

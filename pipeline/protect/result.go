@@ -33,6 +33,9 @@ type Provenance struct {
 	Breaks      []ingest.Break    // the breaks in series dataset.yaml declares, in its order
 	Estimates   []ingest.Estimate // the inputs or parts dataset.yaml marks as estimates, in its order
 	Comparisons [][]string        // the pairs of countries dataset.yaml asks to compare, in its order
+	// Accepted are the sensitive cells the publisher accepted as disclosed by earlier releases
+	// (Options.AcceptDisclosed) that needed it, sorted: the methodology names them.
+	Accepted []DisclosedCell
 }
 
 // Summary counts what the protection did, without saying which cells were primary or secondary.

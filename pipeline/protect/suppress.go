@@ -152,7 +152,7 @@ func (pr *protector) changed(ref cellRef) {
 // suppress withholds cell ref to protect another.
 func (pr *protector) suppress(ref cellRef) {
 	ts := pr.j.tables[ref.table]
-	if ts.free[ref.cell] {
+	if ts.free[ref.cell] || ts.frozen || (ts.locked != nil && ts.locked[ref.cell]) {
 		return
 	}
 	ts.free[ref.cell] = true
@@ -601,12 +601,12 @@ func (pr *protector) tryTemplate(e, fixed cellRef, tpl *template, d direction) (
 // the cell to the joint phase; with final true it is recorded as having none.
 func (pr *protector) protectCell(e cellRef, final bool) (bool, error) {
 	ts := pr.j.tables[e.table]
-	supp, ok, err := pr.secure(e, cellRef{-1, -1}, pr.need(e), !ts.frozen, ts.support[e.cell][:0])
+	supp, ok, err := pr.secure(e, cellRef{-1, -1}, pr.need(e), true, ts.support[e.cell][:0])
 	if err != nil || !ok {
 		return false, err
 	}
 	if pr.zeroSwap(e) {
-		w, ok := pr.swap(e, !ts.frozen)
+		w, ok := pr.swap(e, true)
 		switch {
 		case ok:
 			pr.recordSwap(e, w)
@@ -662,7 +662,7 @@ func (pr *protector) protectSingletons(e cellRef) (bool, error) {
 			continue
 		}
 		var err error
-		if supp, ok, err = pr.secure(e, s, req, !ts.frozen, supp); err != nil || !ok {
+		if supp, ok, err = pr.secure(e, s, req, true, supp); err != nil || !ok {
 			return false, err
 		}
 	}

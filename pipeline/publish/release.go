@@ -8,6 +8,7 @@ import (
 
 	"aead.dev/minisign"
 
+	"github.com/exposure-research/exposure/pipeline/ingest"
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/schemas"
 )
@@ -68,4 +69,51 @@ func OpenRelease(dir, datasetID string, key *minisign.PublicKey) (*Release, erro
 		return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
 	}
 	return &Release{Dir: dir, Manifest: m, Vocab: vocab, Tables: tables, Sources: ReleaseSources(m)}, nil
+}
+
+// Earlier returns the release as the protection and the audit know it, in the vocabulary of the
+// build or audit that uses it (metrics matched by code). Name is how messages name it.
+func (r *Release) Earlier(vocab *schemas.Vocabulary, name string) (protect.Earlier, error) {
+	e := protect.Earlier{Name: name, Sources: r.Sources}
+	metricOf := func(id schemas.MetricID) (schemas.MetricID, error) {
+		code := r.Vocab.Metric(id).Code
+		m, ok := vocab.MetricByCode(code)
+		if !ok {
+			return 0, fmt.Errorf("previous release %s has metric %q, which this dataset does not define", name, code)
+		}
+		return m, nil
+	}
+	for _, t := range r.Tables {
+		m, err := metricOf(t.Metric)
+		if err != nil {
+			return e, err
+		}
+		e.Tables = append(e.Tables, &protect.Table{Period: t.Period, Metric: m, Cells: t.Cells})
+	}
+	for _, in := range r.Manifest.Inputs {
+		ei := protect.EarlierInput{File: in.File, Source: in.Source, SHA256: in.SHA256}
+		if in.Rows > 0 && len(in.Tables) == 0 {
+			return e, fmt.Errorf("previous release %s: %s does not say which tables input %s covers (it was built by an earlier release of the tool): without that, what it published cannot be related to this build; rebuild it with this release of the tool first",
+				r.Dir, ManifestFile, in.File)
+		}
+		for _, name := range in.Tables {
+			period, code, ok := strings.Cut(name, " ")
+			d, err := schemas.ParseDate(period)
+			m, known := vocab.MetricByCode(code)
+			if !ok || err != nil || !known {
+				return e, fmt.Errorf("previous release %s: %s: input %s: table %q is not a period and a metric of this dataset", r.Dir, ManifestFile, in.File, name)
+			}
+			ei.Tables = append(ei.Tables, schemas.TableRef{Period: d, Metric: m})
+		}
+		e.Inputs = append(e.Inputs, ei)
+	}
+	p := r.Manifest.Protection.Parameters
+	e.Parameters = ingest.Protection{MinContributors: p.MinContributors, PPercent: p.PPercent, Interval: p.Interval, MinValue: map[string]int64{}}
+	for k, v := range p.MinValue {
+		e.Parameters.MinValue[k] = v
+	}
+	for _, rel := range r.Manifest.Protection.Relations {
+		e.Relations = append(e.Relations, rel.Normal)
+	}
+	return e, nil
 }
