@@ -34,6 +34,11 @@ type Options struct {
 	// report before it is swapped into place.
 	Signer *minisign.PrivateKey
 
+	// Previous, if set, is the dataset's previous release, as OpenRelease read it: report.md then
+	// says what changed since it (Diff) in a section of its own. Without it report.md has no such
+	// section.
+	Previous *Release
+
 	// Progress, if set, is called with the name of each file of the report once it is written;
 	// calls may come from more than one goroutine, never at the same time.
 	Progress func(file string)
@@ -151,6 +156,9 @@ func build(ctx context.Context, r *trend.Result, opts Options, dir string) (*Man
 		othersErr <- err
 	}()
 	facts := newReportFacts(r)
+	if opts.Previous != nil {
+		facts.sincePrevious = Diff(opts.Previous, currentRelease(p, tool, ""))
+	}
 	trendsInfo, err := writeTrends(ctx, dir, r, facts.observe)
 	if err != nil {
 		cancel()

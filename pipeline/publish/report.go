@@ -69,6 +69,9 @@ type reportFacts struct {
 	charts map[chartKey]chart.File
 	// countryCharts are the country charts, by country.
 	countryCharts map[schemas.GeoID]chart.File
+	// sincePrevious are the changes since the previous release, when the build was given one; nil
+	// otherwise, and report.md then has no section on them.
+	sincePrevious *ReleaseDiff
 }
 
 // cellRef names a cell of a table over all organization types.
@@ -254,6 +257,7 @@ func renderReport(f *reportFacts, tool ToolInfo) []byte {
 	f.writeMovers(&b)
 	f.writeComparisons(&b)
 	f.writeTables(&b)
+	f.writeChanges(&b)
 	f.writeMethodology(&b)
 	f.writeCaveats(&b)
 	f.writeProvenance(&b, tool)
@@ -721,6 +725,50 @@ func (f *reportFacts) hierarchyOrder(present map[schemas.GeoID][]protect.Cell) [
 	}
 	visit(f.vocab.Geo.WorldID())
 	return order
+}
+
+// changesShown is how many changes of each kind the section on the previous release quotes.
+const changesShown = 3
+
+// writeChanges writes what changed since the previous release, when the build has one: the earlier
+// release's configuration digest, then per kind of change its count and its first few changes.
+// Everything it quotes was published by one release or the other.
+func (f *reportFacts) writeChanges(b *strings.Builder) {
+	d := f.sincePrevious
+	if d == nil {
+		return
+	}
+	b.WriteString("## Changes since the previous release\n\n")
+	fmt.Fprintf(b, "This release is compared with the previous release of the dataset, built from the configuration with digest %s", escapeText(d.Old.ConfigSHA256))
+	if d.Old.ConfigSHA256 == d.New.ConfigSHA256 {
+		b.WriteString(" (the same as this release's)")
+	}
+	if d.Old.Tool != "" {
+		fmt.Fprintf(b, " by %s", escapeText(d.Old.Tool))
+	}
+	b.WriteString(". Every figure an earlier release published stays public; `exposure diff` lists every change between two report folders.\n\n")
+	if len(d.Changes) == 0 {
+		b.WriteString("Nothing changed: the same tables, values, suppressions, flags, rules and inputs.\n\n")
+		return
+	}
+	for _, kind := range ChangeKinds() {
+		changes := d.Of(kind)
+		if len(changes) == 0 {
+			continue
+		}
+		label := kind.Label()
+		fmt.Fprintf(b, "- **%s: %s.** ", strings.ToUpper(label[:1])+label[1:], formatCount(int64(len(changes))))
+		var quoted []string
+		for i, c := range changes {
+			if i == changesShown {
+				quoted = append(quoted, fmt.Sprintf("and %s more", formatCount(int64(len(changes)-changesShown))))
+				break
+			}
+			quoted = append(quoted, escapeText(strings.ReplaceAll(c.String(), " -> ", " → ")))
+		}
+		b.WriteString(strings.Join(quoted, "; ") + ".\n")
+	}
+	b.WriteString("\n")
 }
 
 func (f *reportFacts) writeMethodology(b *strings.Builder) {
