@@ -7,6 +7,7 @@
 //	exposure audit REPORT_DIR [--dataset DIR]
 //	exposure verify DATASET_DIR REPORT_DIR
 //	exposure synth --out DIR [--periods N] [--countries N] [--seed S]
+//	exposure diff OLD_REPORT NEW_REPORT [--format text|csv|parquet] [--out FILE]
 //	exposure --version
 package main
 
@@ -109,7 +110,7 @@ manifest that reproduces byte for byte.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newBuildCmd(), newValidateCmd(), newAuditCmd(), newVerifyCmd(), newSynthCmd())
+	root.AddCommand(newBuildCmd(), newValidateCmd(), newAuditCmd(), newVerifyCmd(), newSynthCmd(), newDiffCmd())
 	return root
 }
 
