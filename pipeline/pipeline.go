@@ -15,11 +15,14 @@ import (
 	"path/filepath"
 	"runtime/debug"
 
+	"aead.dev/minisign"
+
 	"github.com/exposure-research/exposure/internal/buildinfo"
 	"github.com/exposure-research/exposure/pipeline/ingest"
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/pipeline/publish"
 	"github.com/exposure-research/exposure/pipeline/trend"
+	"github.com/exposure-research/exposure/schemas"
 )
 
 // ToolName and Version identify the software in every manifest. Version changes with every release
@@ -56,6 +59,15 @@ type Config struct {
 	Ingest   ingest.Options  // overrides, error limits
 	Publish  publish.Options // filled by Run: Out and Target, and Tool where empty
 	Progress Progress        // where the build reports its progress
+
+	// Previous are earlier report folders of the dataset besides those dataset.yaml's previous
+	// names, oldest first (SPEC 6, 7: --previous). PreviousKey, if set, is the publisher's public
+	// key: each earlier release must then carry its valid signature.
+	Previous    []string
+	PreviousKey *minisign.PublicKey
+	// AcceptDisclosed is a cell list (schemas.ParseCellList) of the frozen cells the publisher
+	// accepts as disclosed by the earlier releases; "" for none.
+	AcceptDisclosed string
 }
 
 // Progress receives a build's progress, stage by stage; any field may be nil. The command line
@@ -90,9 +102,24 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	earlier, releases, err := openPrevious(cfg, ds)
+	if err != nil {
+		return nil, err
+	}
+	var accept []schemas.CellID
+	if cfg.AcceptDisclosed != "" {
+		data, err := os.ReadFile(cfg.AcceptDisclosed)
+		if err != nil {
+			return nil, fmt.Errorf("reading the accepted disclosures: %w", err)
+		}
+		if accept, err = schemas.ParseCellList(data, cfg.AcceptDisclosed, ds.Vocab); err != nil {
+			return nil, err
+		}
+	}
 	// The leaves are not needed once protected: letting Protect drop them keeps the peak memory of
 	// a build near the larger of the dataset and the protected result, not their sum.
-	protected, err := protect.Protect(ctx, ds, protect.Options{Workers: cfg.Workers, ConsumeInput: true, Progress: cfg.Progress.Protected})
+	protected, err := protect.Protect(ctx, ds, protect.Options{Workers: cfg.Workers, ConsumeInput: true, Progress: cfg.Progress.Protected,
+		Earlier: earlier, AcceptDisclosed: accept})
 	if err != nil {
 		return nil, fmt.Errorf("protecting %s: %w", cfg.Dataset, err)
 	}
@@ -102,6 +129,9 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 	}
 	opts := cfg.Publish
 	opts.Out, opts.Target = cfg.Out, target
+	if len(releases) > 0 {
+		opts.Previous = releases[len(releases)-1]
+	}
 	if cfg.Progress.Written != nil {
 		opts.Progress = cfg.Progress.Written
 	}
@@ -113,6 +143,55 @@ func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
 		return nil, fmt.Errorf("publishing %s: %w", cfg.Out, err)
 	}
 	return manifest, nil
+}
+
+// openPrevious opens the earlier releases that dataset.yaml's previous and cfg.Previous name (the
+// former relative to the dataset folder), each once, in that order, checked by publish.OpenRelease.
+func openPrevious(cfg Config, ds *ingest.Dataset) ([]protect.Earlier, []*publish.Release, error) {
+	var dirs []string
+	for _, d := range ds.Config.Previous {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(cfg.Dataset, d)
+		}
+		dirs = append(dirs, d)
+	}
+	dirs = append(dirs, cfg.Previous...)
+	seen := map[string]bool{}
+	var earlier []protect.Earlier
+	var releases []*publish.Release
+	for _, d := range dirs {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return nil, nil, fmt.Errorf("previous release %s: %w", d, err)
+		}
+		if seen[abs] {
+			continue
+		}
+		seen[abs] = true
+		rel, err := publish.OpenRelease(d, ds.Config.ID, cfg.PreviousKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		e, err := rel.Earlier(ds.Vocab, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		earlier = append(earlier, e)
+		releases = append(releases, rel)
+	}
+	// Every cell once published stays public: a release built over earlier ones needs them too.
+	given := map[string]bool{}
+	for _, r := range releases {
+		given[r.ManifestSHA256] = true
+	}
+	for _, r := range releases {
+		for _, digest := range r.Manifest.Previous {
+			if !given[digest] {
+				return nil, nil, fmt.Errorf("previous release %s was protected against an earlier release (manifest.json sha256 %s) that is not given: what that one published is public too; give it with --previous, oldest first", r.Dir, digest)
+			}
+		}
+	}
+	return earlier, releases, nil
 }
 
 // Verify rebuilds the dataset into a temporary folder and compares the result with the published

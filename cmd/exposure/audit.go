@@ -4,17 +4,20 @@ import (
 	"errors"
 	"fmt"
 
+	"aead.dev/minisign"
 	"github.com/spf13/cobra"
 
 	"github.com/exposure-research/exposure/pipeline/ingest"
 	"github.com/exposure-research/exposure/pipeline/protect"
 	"github.com/exposure-research/exposure/pipeline/publish"
+	"github.com/exposure-research/exposure/schemas"
 )
 
 func newAuditCmd() *cobra.Command {
 	var (
 		flags   datasetFlags
 		dataset string
+		prev    previousFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "audit REPORT_DIR",
@@ -26,9 +29,15 @@ prints one line per suppressed cell and exits 1 if any interval is narrower than
 
 With --dataset it also reads the true values from the dataset folder and checks the full protection
 rule: every sensitive cell's interval reaches q below and above its value, also when the contributor
-of any single-contributor suppressed cell uses what it knows.`,
+of any single-contributor suppressed cell uses what it knows.
+
+With --previous, earlier releases of the dataset are in the model too (each checked against its
+manifest first): their published cells, equal to this release's at every leaf whose source's
+inputs are the same files in both manifests. The intervals are then those an attacker holding all
+the releases derives.`,
 		Example: `  exposure audit reports/pacs-2019
-  exposure audit reports/pacs-2019 --dataset datasets/pacs-2019`,
+  exposure audit reports/pacs-2019 --dataset datasets/pacs-2019
+  exposure audit /tmp/pacs-2019-v2 --previous /tmp/pacs-2019-v1`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			vocab, tables, err := publish.ReadCells(a[0])
@@ -40,9 +49,17 @@ of any single-contributor suppressed cell uses what it knows.`,
 				return failed(err)
 			}
 			var report *protect.AuditReport
-			if dataset == "" {
+			switch {
+			case len(prev.dirs) > 0:
+				report, err = auditWithPrevious(a[0], vocab, tables, relations, prev)
+				if err == nil && dataset != "" && report.OK() {
+					fmt.Fprint(cmd.OutOrStdout(), report.String())
+					report = nil
+				}
+			case dataset == "":
 				report, err = protect.Audit(vocab, tables, relations)
-			} else {
+			}
+			if err == nil && dataset != "" && report == nil {
 				opts, oerr := flags.ingestOptions()
 				if oerr != nil {
 					return oerr
@@ -64,6 +81,41 @@ of any single-contributor suppressed cell uses what it knows.`,
 		},
 	}
 	flags.register(cmd)
+	prev.register(cmd)
 	cmd.Flags().StringVar(&dataset, "dataset", "", "dataset folder with the true values: check the full protection rule")
 	return cmd
+}
+
+// auditWithPrevious audits the report folder dir with the earlier releases of prev in the joint
+// model (protect.AuditWith).
+func auditWithPrevious(dir string, vocab *schemas.Vocabulary, tables []*protect.Table, relations []schemas.Relation, prev previousFlags) (*protect.AuditReport, error) {
+	var key *minisign.PublicKey
+	if prev.key != "" {
+		pub, err := readPublicKey(prev.key)
+		if err != nil {
+			return nil, err
+		}
+		key = &pub
+	}
+	self, err := publish.OpenRelease(dir, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	selfE, err := self.Earlier(vocab, dir)
+	if err != nil {
+		return nil, err
+	}
+	var earlier []protect.Earlier
+	for _, d := range prev.dirs {
+		rel, err := publish.OpenRelease(d, self.Manifest.Dataset.ID, key)
+		if err != nil {
+			return nil, err
+		}
+		e, err := rel.Earlier(vocab, d)
+		if err != nil {
+			return nil, err
+		}
+		earlier = append(earlier, e)
+	}
+	return protect.AuditWith(vocab, tables, relations, selfE, earlier)
 }

@@ -21,6 +21,8 @@ func newBuildCmd() *cobra.Command {
 		out     string
 		workers int
 		signKey string
+		prev    previousFlags
+		accept  string
 	)
 	cmd := &cobra.Command{
 		Use:   "build [DATASET_DIR]",
@@ -37,11 +39,20 @@ it, a symbolic link and a folder that another build is writing are refused.
 With --sign, manifest.json is signed with the publisher's minisign secret key into
 manifest.json.minisig (prehashed, as minisign -Sm does; the trusted comment names the dataset and
 the release). An encrypted key's passphrase is read from EXPOSURE_SIGN_PASSWORD, else asked for on
-the terminal. Anyone can then check the release without the dataset: exposure verify --published.`,
+the terminal. Anyone can then check the release without the dataset: exposure verify --published.
+
+With --previous (or dataset.yaml's previous), earlier releases of the dataset are public knowledge:
+each is checked against its manifest first; a table whose inputs and rules did not change keeps its
+earlier pattern, a changed or new table is protected jointly with everything published before, and
+a cell published before with the same value stays published. Where earlier releases already give a
+sensitive cell away (a stricter rule, a late leaf beside published totals) the build refuses and
+lists those cells; --accept-disclosed FILE (CSV: period,metric,geo,org_type) accepts them, and the
+report's methodology names them.`,
 		Example: `  exposure build
   exposure build datasets/pacs-2019 --out /tmp/pacs-report
   exposure build /data/consortium-2024 --workers 4 --set protection.min_contributors=5
-  EXPOSURE_SIGN_PASSWORD=... exposure build --sign ~/.minisign/publisher.key`,
+  EXPOSURE_SIGN_PASSWORD=... exposure build --sign ~/.minisign/publisher.key
+  exposure build datasets/pacs-2019 --previous /tmp/pacs-2019-v1 --out /tmp/pacs-2019-v2`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			dataset := defaultDataset
@@ -62,7 +73,10 @@ the terminal. Anyone can then check the release without the dataset: exposure ve
 				}
 				out = filepath.Join("reports", cfg.ID)
 			}
-			cfg := pipeline.Config{Dataset: dataset, Out: out, Workers: workers, Ingest: opts}
+			cfg := pipeline.Config{Dataset: dataset, Out: out, Workers: workers, Ingest: opts, AcceptDisclosed: accept}
+			if err := prev.apply(&cfg); err != nil {
+				return err
+			}
 			if signKey != "" {
 				// Read before the build, so that a wrong passphrase stops it at once.
 				key, err := readSecretKey(signKey, terminalPassphrase(cmd.ErrOrStderr()))
@@ -94,6 +108,8 @@ the terminal. Anyone can then check the release without the dataset: exposure ve
 		},
 	}
 	flags.register(cmd)
+	prev.register(cmd)
+	cmd.Flags().StringVar(&accept, "accept-disclosed", "", "CSV file (period,metric,geo,org_type) of the cells earlier releases disclosed that the publisher accepts")
 	cmd.Flags().StringVar(&out, "out", "", "report folder to publish into (default reports/<dataset id>)")
 	cmd.Flags().IntVar(&workers, "workers", 0, "tables protected in parallel (0: one per core)")
 	cmd.Flags().StringVar(&signKey, "sign", "",

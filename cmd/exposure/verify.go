@@ -17,6 +17,8 @@ func newVerifyCmd() *cobra.Command {
 		workers   int
 		published string
 		key       string
+		prev      previousFlags
+		accept    string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify DATASET_DIR REPORT_DIR | verify --published REPORT_DIR --key PUB",
@@ -26,7 +28,8 @@ of the result with the manifest of the published report folder, and the report f
 its manifest. It names every difference, after a one-line summary of the cause (another release of
 the tool, an input that changed, another configuration, or files changed after the build), and exits
 1 if there is any. A signature (manifest.json.minisig) in the report folder is the one file a
-rebuild does not make; it is accepted, and checked with --published.
+rebuild does not make; it is accepted, and checked with --published. A release built with
+--previous (or --accept-disclosed) is rebuilt with the same earlier releases (and list).
 
 verify --published REPORT_DIR --key PUB needs no dataset: it checks that manifest.json.minisig is
 a valid minisign signature of manifest.json by the publisher's public key PUB, that every file the
@@ -56,7 +59,10 @@ manifest lists has the listed size and SHA-256, and that the folder holds no oth
 			if err != nil {
 				return err
 			}
-			cfg := pipeline.Config{Dataset: a[0], Workers: workers, Ingest: opts}
+			cfg := pipeline.Config{Dataset: a[0], Workers: workers, Ingest: opts, AcceptDisclosed: accept}
+			if err := prev.apply(&cfg); err != nil {
+				return err
+			}
 			showProgress := progressOn(cmd.ErrOrStderr(), flags.quiet)
 			if showProgress {
 				cfg.Progress = newProgress(cmd.ErrOrStderr())
@@ -74,6 +80,8 @@ manifest lists has the listed size and SHA-256, and that the folder holds no oth
 		},
 	}
 	flags.register(cmd)
+	prev.register(cmd)
+	cmd.Flags().StringVar(&accept, "accept-disclosed", "", "the accepted disclosures the build was given (see build --help)")
 	cmd.Flags().IntVar(&workers, "workers", 0, "tables protected in parallel (0: one per core)")
 	cmd.Flags().StringVar(&published, "published", "", "check this report folder against its signed manifest, without the dataset")
 	cmd.Flags().StringVar(&key, "key", "", "the publisher's minisign public key (with --published)")

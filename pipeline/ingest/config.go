@@ -36,6 +36,10 @@ type Config struct {
 	// file under data/ that is not an input is an error, so that a forgotten input cannot silently
 	// shrink a publication.
 	Ignore []string `mapstructure:"ignore"`
+	// Previous names earlier report folders of this dataset (SPEC 6), relative to the dataset
+	// folder or absolute, oldest first: what they published is public knowledge that the
+	// protection holds against (SPEC 4, "Releases"). The build checks each before it reads it.
+	Previous []string `mapstructure:"previous"`
 
 	// SHA256 is the manifest's config digest: the lower-case hex SHA-256 of the effective
 	// configuration (overrides applied) in a canonical form, independent of the file's layout and

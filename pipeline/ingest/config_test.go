@@ -105,7 +105,7 @@ func TestConfigRules(t *testing.T) {
 		{"unknown key with suggestion", "  min_contributors: 3", "  min_contributor: 3", ErrUnknownKey,
 			"dataset.yaml:16:3: protection.min_contributor: unknown key (did you mean min_contributors?)"},
 		{"unknown top-level key", "licence: CC-BY-4.0", "licence: CC-BY-4.0\nowner: me", ErrUnknownKey,
-			"dataset.yaml:4:1: owner: unknown key (known here: breaks, caveats, comparisons, estimates, id, ignore, inputs, licence, limits, metrics, protection, relations, sources, title)"},
+			"dataset.yaml:4:1: owner: unknown key (known here: breaks, caveats, comparisons, estimates, id, ignore, inputs, licence, limits, metrics, previous, protection, relations, sources, title)"},
 		{"key case matters", "title: Test dataset", "Title: Test dataset", ErrUnknownKey,
 			"dataset.yaml:2:1: Title: unknown key (did you mean title?)"},
 		{"duplicate key", "title: Test dataset", "title: Test dataset\ntitle: Again", ErrYAML,

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/exposure-research/exposure/internal/signing"
+	"github.com/exposure-research/exposure/schemas"
 )
 
 // TestSignatureRules has one case per way a submission's signature can fail (SPEC 3.2). Each asserts
@@ -107,8 +109,9 @@ func TestSignatureAccepted(t *testing.T) {
 			ds := mustLoad(t, dir)
 			sum := sha256.Sum256(readFile(t, filepath.Join(dir, "data/a.csv")))
 			want := InputFile{File: "data/a.csv", Source: "alpha", SHA256: hex.EncodeToString(sum[:]),
-				KeyID: signing.KeyID(keyFor(t, "alpha").pub.ID()), Rows: 2}
-			if len(ds.Inputs) != 1 || ds.Inputs[0] != want {
+				KeyID: signing.KeyID(keyFor(t, "alpha").pub.ID()), Rows: 2,
+				Tables: []schemas.TableRef{{Period: mustDate(t, "2019-09-01"), Metric: exposedID(t, ds)}}}
+			if len(ds.Inputs) != 1 || !reflect.DeepEqual(ds.Inputs[0], want) {
 				t.Errorf("inputs: got %+v, want %+v", ds.Inputs, want)
 			}
 		})
@@ -157,4 +160,14 @@ func TestParsePublicKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exposedID is the id of exposed_systems in ds's vocabulary.
+func exposedID(t *testing.T, ds *Dataset) schemas.MetricID {
+	t.Helper()
+	id, ok := ds.Vocab.MetricByCode("exposed_systems")
+	if !ok {
+		t.Fatal("no exposed_systems in the vocabulary")
+	}
+	return id
 }

@@ -76,6 +76,7 @@ var configSpec = object(map[string]*keySpec{
 	"metrics":   listOf(object(map[string]*keySpec{"code": specString, "description": specString, "unit": specString})),
 	"caveats":   specStrings,
 	"ignore":    specStrings,
+	"previous":  specStrings,
 	"relations": specStrings,
 	"breaks": listOf(object(map[string]*keySpec{
 		"period": specDate, "countries": specStrings, "metrics": specStrings, "reason": specString,

@@ -44,12 +44,13 @@ import (
 // Earlier is an earlier release of the dataset as the protection knows it: its published tables and
 // what its manifest says about how they were made.
 type Earlier struct {
-	Name       string            // how messages name the release: its folder
-	Tables     []*Table          // its published tables, metric ids of this build's vocabulary
-	Sources    []string          // source ids: bit i of a cell's Sources
-	Inputs     []EarlierInput    // its inputs
-	Parameters ingest.Protection // the rules it applied
-	Relations  []string          // the normal forms of the relations between metrics in force
+	Name           string            // how messages name the release: its folder
+	ManifestSHA256 string            // the SHA-256 of its manifest.json, which identifies it
+	Tables         []*Table          // its published tables, metric ids of this build's vocabulary
+	Sources        []string          // source ids: bit i of a cell's Sources
+	Inputs         []EarlierInput    // its inputs
+	Parameters     ingest.Protection // the rules it applied
+	Relations      []string          // the normal forms of the relations between metrics in force
 }
 
 // EarlierInput is one input of an earlier release: file, source, digest and the tables it covers.
@@ -564,4 +565,13 @@ func (j *joint) linkPublished(self Earlier, earlier []Earlier) error {
 		}
 	}
 	return nil
+}
+
+// earlierDigests lists the manifest digests of the earlier releases, in their order.
+func earlierDigests(earlier []Earlier) []string {
+	var out []string
+	for _, e := range earlier {
+		out = append(out, e.ManifestSHA256)
+	}
+	return out
 }

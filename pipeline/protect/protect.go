@@ -138,6 +138,7 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 			Estimates:    append([]ingest.Estimate(nil), ds.Config.Estimates...),
 			Comparisons:  append([][]string(nil), ds.Config.Comparisons...),
 			Accepted:     slices.Clone(j.earlier.Accepted),
+			Previous:     earlierDigests(opts.Earlier),
 		},
 		Tables: out,
 	}

@@ -36,6 +36,9 @@ type Provenance struct {
 	// Accepted are the sensitive cells the publisher accepted as disclosed by earlier releases
 	// (Options.AcceptDisclosed) that needed it, sorted: the methodology names them.
 	Accepted []DisclosedCell
+	// Previous identifies the earlier releases the protection held against, oldest first, by the
+	// SHA-256 of each one's manifest.json.
+	Previous []string
 }
 
 // Summary counts what the protection did, without saying which cells were primary or secondary.

@@ -437,6 +437,10 @@ func (pr *protector) move(e, fixed cellRef, d direction, supp []cellRef) ([]cell
 	if w, ok := pr.composite(e, fixed, d); ok {
 		return append(supp, w.cells...), true
 	}
+	// A witness that widen found by linear programming is found again the same way.
+	if w, ok := pr.lpWitness(e, fixed, d, true); ok {
+		return append(supp, w.cells...), true
+	}
 	return supp, false
 }
 
@@ -959,7 +963,7 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 		}
 	}
 	pr.invalidate()
-	w, ok := pr.findWitness(e, fixed, d)
+	w, ok := pr.moveWitness(e, fixed, d)
 	for t, free := range saved {
 		copy(j.tables[t].free, free)
 	}

@@ -16,8 +16,17 @@ type witness struct {
 }
 
 // findWitness finds a witness of one direction of sensitive cell e with cell fixed held at its value,
-// without suppressing anything, from the moves the protection uses.
+// without suppressing anything, from the moves the protection uses and, failing them, by linear
+// programming on the current pattern (the witnesses widen found that way are found again so).
 func (pr *protector) findWitness(e, fixed cellRef, d direction) (witness, bool) {
+	if w, ok := pr.moveWitness(e, fixed, d); ok {
+		return w, true
+	}
+	return pr.lpWitness(e, fixed, d, true)
+}
+
+// moveWitness is findWitness from the moves alone: template moves, then sums of them.
+func (pr *protector) moveWitness(e, fixed cellRef, d direction) (witness, bool) {
 	for _, tpl := range pr.j.templatesOf(e.table) {
 		if !pr.usable(tpl, e, fixed) {
 			continue

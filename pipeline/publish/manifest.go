@@ -31,6 +31,9 @@ type Manifest struct {
 	Inputs     []InputInfo    `json:"inputs"`
 	Outputs    []OutputInfo   `json:"outputs"`
 	Protection ProtectionInfo `json:"protection"`
+	// Previous lists the earlier releases the protection held against, oldest first, each by the
+	// SHA-256 of its manifest.json (SPEC 4, "Releases"); absent for a first release.
+	Previous []string `json:"previous,omitempty"`
 }
 
 // ToolInfo names the software and release that built a report, the Go release that built the tool
@@ -124,6 +127,9 @@ type ProtectionInfo struct {
 	Tables     int64          `json:"tables"`
 	Cells      int64          `json:"cells"`
 	Suppressed int64          `json:"suppressed"`
+	// AcceptedDisclosed names the cells the publisher accepted as disclosed by earlier releases
+	// ("2019-11-17 exposed_systems DE hospital"), sorted; absent when none.
+	AcceptedDisclosed []string `json:"accepted_disclosed,omitempty"`
 }
 
 // RelationInfo is one relation between metrics in force: as written, in its canonical form, and why
@@ -307,6 +313,8 @@ func CompareManifests(a, b *Manifest) []string {
 		func(m MetricInfo) []namedValue {
 			return []namedValue{{"description", m.Description}, {"unit", m.Unit}}
 		})...)
+	field("previous", strings.Join(a.Previous, ", "), strings.Join(b.Previous, ", "))
+	field("protection.accepted_disclosed", strings.Join(a.Protection.AcceptedDisclosed, "; "), strings.Join(b.Protection.AcceptedDisclosed, "; "))
 	diffs = append(diffs, compareKeyed("inputs", a.Inputs, b.Inputs,
 		func(in InputInfo) string { return in.File },
 		func(in InputInfo) []namedValue {

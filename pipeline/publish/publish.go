@@ -303,6 +303,10 @@ func newManifest(p *protect.Result, tool ToolInfo, outputs []OutputInfo) *Manife
 		metric := p.Vocab.Metric(id)
 		m.Dataset.Metrics = append(m.Dataset.Metrics, MetricInfo{Code: metric.Code, Description: metric.Description, Unit: metric.Unit})
 	}
+	m.Previous = slices.Clone(prov.Previous)
+	for _, c := range prov.Accepted {
+		m.Protection.AcceptedDisclosed = append(m.Protection.AcceptedDisclosed, c.String(p.Vocab))
+	}
 	for _, in := range prov.Inputs {
 		tables := make([]string, len(in.Tables))
 		for i, t := range in.Tables {

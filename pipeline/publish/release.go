@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"aead.dev/minisign"
@@ -22,6 +23,9 @@ type Release struct {
 	Vocab    *schemas.Vocabulary
 	Tables   []*protect.Table // as ReadCells reads them: published cells with values, Sources by ReleaseSources
 	Sources  []string         // ReleaseSources(Manifest): bit i of a cell's Sources
+	// ManifestSHA256 is the SHA-256 of the folder's manifest.json: what identifies the release in a
+	// later release's manifest (Manifest.Previous).
+	ManifestSHA256 string
 }
 
 // OpenRelease reads the report folder dir as an earlier release of the dataset datasetID ("" for
@@ -68,13 +72,17 @@ func OpenRelease(dir, datasetID string, key *minisign.PublicKey) (*Release, erro
 	if err != nil {
 		return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
 	}
-	return &Release{Dir: dir, Manifest: m, Vocab: vocab, Tables: tables, Sources: ReleaseSources(m)}, nil
+	digest, _, err := HashFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
+	}
+	return &Release{Dir: dir, Manifest: m, Vocab: vocab, Tables: tables, Sources: ReleaseSources(m), ManifestSHA256: digest}, nil
 }
 
 // Earlier returns the release as the protection and the audit know it, in the vocabulary of the
 // build or audit that uses it (metrics matched by code). Name is how messages name it.
 func (r *Release) Earlier(vocab *schemas.Vocabulary, name string) (protect.Earlier, error) {
-	e := protect.Earlier{Name: name, Sources: r.Sources}
+	e := protect.Earlier{Name: name, Sources: r.Sources, ManifestSHA256: r.ManifestSHA256}
 	metricOf := func(id schemas.MetricID) (schemas.MetricID, error) {
 		code := r.Vocab.Metric(id).Code
 		m, ok := vocab.MetricByCode(code)

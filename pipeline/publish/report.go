@@ -793,9 +793,33 @@ func (f *reportFacts) writeMethodology(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "- **Dominance (p%% rule, p = %s).** Where the two largest contributions are known, a cell is sensitive when what remains after them is less than %s %% of the largest: the second largest contributor could then estimate the largest too closely.\n",
 		formatNumber(params.PPercent), formatNumber(params.PPercent))
-	fmt.Fprintf(b, "- **Secondary suppression (interval q = %s).** Further cells are suppressed until, for every sensitive cell, the range of values that can be derived from the published cells, the totals and non-negativity reaches at least %s below and above its true value, also for an organization that knows its own contribution.\n",
-		formatNumber(params.Interval), formatPercent(params.Interval*100, false))
-	b.WriteString("- **Audit.** Before publication an exact linear-programming audit computed, for every table, the range each suppressed cell can take given everything published, and proved the rule above for every sensitive cell. `exposure audit` repeats it from the published cells alone.\n")
+	known := "the published cells of every table, the totals, the relations between metrics and non-negativity"
+	if len(p.Provenance.Previous) > 0 {
+		known = "the published cells of every table of this and the earlier releases, the totals, the relations between metrics and non-negativity"
+	}
+	fmt.Fprintf(b, "- **Secondary suppression (interval q = %s).** Further cells are suppressed until, for every sensitive cell, the range of values that can be derived from %s, all together, reaches at least %s below and above its true value, also for an organization that knows its own contribution.\n",
+		formatNumber(params.Interval), known, formatPercent(params.Interval*100, false))
+	if rels := p.Provenance.Relations; len(rels) > 0 {
+		texts := make([]string, len(rels))
+		for i, r := range rels {
+			texts[i] = "`" + r.Text + "`"
+		}
+		fmt.Fprintf(b, "- **Relations between metrics.** The protection holds against what these relations tell anyone (each true by the metrics' definitions or declared by the dataset, and checked against the data): %s. A relation with the previous period does not hold across a break in series.\n", strings.Join(texts, "; "))
+	}
+	b.WriteString("- **Zeros.** A count of 0 may be withheld as well, where that protects another cell: an x does not tell that the count behind it is at least 1 (as tau-ARGUS can make zero cells unsafe). A cell of 1 that must be able to be 0 is protected so that a withheld zero could stand in its place.\n")
+	if n := len(p.Provenance.Previous); n > 0 {
+		fmt.Fprintf(b, "- **Earlier releases.** Every cell an earlier release published stays public, so this release was protected together with %s (identified in manifest.json by the SHA-256 of each one's manifest): a table whose inputs and rules did not change keeps its earlier pattern exactly, a changed table was protected jointly with its earlier versions (equal wherever a source's inputs are the same files), and a cell published before with the same value stays published.\n",
+			plural(n, "earlier release", "earlier releases"))
+	}
+	if acc := p.Provenance.Accepted; len(acc) > 0 {
+		names := make([]string, len(acc))
+		for i, c := range acc {
+			names[i] = escapeText(c.String(p.Vocab))
+		}
+		fmt.Fprintf(b, "- **Accepted disclosures.** Earlier releases already gave these %s away, and the publisher accepted that (`exposure build --accept-disclosed`): they are published or withheld as before, without the guarantee above: %s.\n",
+			plural(len(acc), "sensitive cell", "sensitive cells"), strings.Join(names, "; "))
+	}
+	b.WriteString("- **Audit.** Before publication an exact audit proved the rule above for every sensitive cell in the joint model of everything published (feasible points of the whole system, each checked by code independent of the search, and linear programming where the moves fall short). `exposure audit` computes, from the published files alone, the range each suppressed cell can take (the bounds of the linear program over all tables at once).\n")
 	b.WriteString("- **Derived figures.** Changes, shares, ranks and trend statistics use published values only, and the ranges anyone can derive for the suppressed cells from them; where a figure would need a suppressed value it is left blank (see Derived figures below).\n\n")
 	s := p.Summary
 	fmt.Fprintf(b, "In total %s of %s cells (%s) in %s were suppressed, the sensitive cells and those suppressed to protect them together.\n\n",
@@ -1013,8 +1037,24 @@ func isSuppressedText(cell string) bool {
 func (f *reportFacts) suppressedNote() string {
 	return markSuppressed + " withheld: an " + markSuppressed + " may hide any count, 0 included. " +
 		"A figure withheld because it is small, or dominated by one or two organizations, cannot be worked out to within ±" +
-		intervalPercent(f.r.Protected.Provenance.Parameters.Interval) + " % from everything published (all tables and the relations " +
-		"between metrics together); a figure withheld only to protect another is never disclosed exactly, but may be narrowed more closely."
+		intervalPercent(f.r.Protected.Provenance.Parameters.Interval) + " % from everything published (all tables" + earlierText(f.r.Protected) + " and the relations " +
+		"between metrics together)" + acceptedText(f.r.Protected) + "; a figure withheld only to protect another is never disclosed exactly, but may be narrowed more closely."
+}
+
+// earlierText names the earlier releases in the x footnote, when there are any.
+func earlierText(p *protect.Result) string {
+	if len(p.Provenance.Previous) == 0 {
+		return ""
+	}
+	return ", earlier releases included,"
+}
+
+// acceptedText names the exception of accepted disclosures in the x footnote, when there are any.
+func acceptedText(p *protect.Result) string {
+	if n := len(p.Provenance.Accepted); n > 0 {
+		return ", except the " + plural(n, "cell", "cells") + " the methodology lists as accepted disclosures"
+	}
+	return ""
 }
 
 // intervalPercent writes the protection interval q as a percentage for people: 0.2 -> "20".
