@@ -12,8 +12,16 @@ The attacker knows (SPEC 4, "What an attacker knows"):
   * relations between metrics of the same (period, geo, org_type) (--relation, repeatable, or
     --vocabulary-relations), where prev(m) is metric m in the report's previous period;
   * non-negativity (or x >= 1 for every suppressed cell with --min-suppressed 1);
-  * optionally earlier releases (--previous DIR with --same-data: the attacker knows the data did not
-    change, so a cell present in both grids has one value).
+  * optionally earlier releases (--previous DIR), each a second set of variables with its own table
+    constraints and relations, linked to this release either
+      --same-data: the attacker knows the data did not change, so a cell present in both grids has
+        one value; or
+      --linked-by-inputs: from the manifests (each input's file, source, sha256 and `tables`) and the
+        cells' `source` column: a leaf (country x org_type) of table T is the same in two releases
+        when every source covering it (in either release) has the same set of input files
+        (file + sha256) covering T in both manifests; every other leaf is free in each release.
+        Totals are never linked directly (they follow from the leaves). Each release also gets the
+        relations its own manifest states (protection.relations).
 
 It builds one sparse LP over all suppressed cells (published values substituted), splits it into
 connected components, and for every suppressed cell solves min and max of the cell with
@@ -22,11 +30,13 @@ applies the primary rules of SPEC 4 independently and counts sensitive cells tha
 below the protection rule.
 
 Usage:
-  lpattack.py CELLS_CSV [--previous-csv OLD_CELLS_CSV ...] [options]
-  (bench/attack/run.sh REPORT_DIR ... does the Parquet -> CSV step and calls this script)
+  lpattack.py CELLS_CSV [--manifest MANIFEST] [--previous-csv OLD_CELLS_CSV
+              [--previous-manifest OLD_MANIFEST] ...] [options]
+  (bench/attack/run.sh REPORT_DIR [--previous DIR ...] ... does the Parquet -> CSV step, passes
+   each folder's manifest.json and calls this script)
 
 Options (see --help): --relation EXPR, --vocabulary-relations, --min-suppressed N,
-  --no-relation-at-breaks, --same-data, --dataset DIR, --min-contributors N, --p N, --q X,
+  --no-relation-at-breaks, --same-data, --linked-by-inputs, --manifest-relations, --dataset DIR, --min-contributors N, --p N, --q X,
   --min-value METRIC=N, --summary-only, --m49 FILE.
 
 Relation syntax: a linear (in)equality of terms "[number *] metric", "[number *] prev(metric)" or a
@@ -40,6 +50,7 @@ import argparse
 import collections
 import csv
 import glob
+import json
 import math
 import os
 import re
@@ -109,12 +120,15 @@ class Release:
         self.label = label
         self.value = {}     # key -> int, or None when suppressed
         self.obs = {}       # key -> obs_status, when the file has that column
+        self.source = {}    # key -> frozenset of source ids, when the file has a `source` column
+        self.manifest = None  # Manifest, when known
         with open(path, newline="", encoding="utf-8-sig") as f:
             rd = csv.DictReader(f)
             need = {"period", "metric", "geo_level", "geo", "org_type", "value", "status"}
             if not need <= set(rd.fieldnames or []):
                 raise SystemExit(f"lpattack: {path}: missing columns {sorted(need - set(rd.fieldnames or []))}")
             self.has_obs = "obs_status" in rd.fieldnames
+            self.has_source = "source" in rd.fieldnames
             for n, r in enumerate(rd, start=2):
                 key = (r["period"], r["metric"], r["geo_level"], r["geo"], r["org_type"])
                 if key in self.value:
@@ -130,11 +144,42 @@ class Release:
                     raise SystemExit(f"lpattack: {path}:{n}: unknown status {st!r}")
                 if self.has_obs:
                     self.obs[key] = r["obs_status"]
+                if self.has_source:
+                    self.source[key] = frozenset(x.strip() for x in (r["source"] or "").split(",") if x.strip())
         self.periods = sorted({k[0] for k in self.value})
         self.tables = collections.defaultdict(dict)  # (period, metric) -> {(geo_level, geo, org): key}
         for k in self.value:
             self.tables[(k[0], k[1])][(k[2], k[3], k[4])] = k
         self.suppressed = sorted(k for k, v in self.value.items() if v is None)
+
+
+class Manifest:
+    """What a report's manifest.json tells an outsider: the inputs (file, source, sha256, and the
+    "YYYY-MM-DD metric" tables each has leaves in) and the relations in force."""
+
+    def __init__(self, path):
+        with open(path, encoding="utf-8") as f:
+            m = json.load(f)
+        self.path = path
+        self.inputs = m.get("inputs") or []
+        self.has_tables = all("tables" in i for i in self.inputs)
+        self.files = collections.defaultdict(set)   # (source, table) -> {(file, sha256)}
+        self.any_files = collections.defaultdict(set)  # source -> {(file, sha256)}
+        for i in self.inputs:
+            fs = (i["file"], i["sha256"])
+            self.any_files[i["source"]].add(fs)
+            for t in i.get("tables") or []:
+                p, _, metric = t.partition(" ")
+                self.files[(i["source"], (p, metric))].add(fs)
+        self.relations = [r.get("relation") or r.get("normal_form")
+                          for r in ((m.get("protection") or {}).get("relations") or [])]
+
+    def files_covering(self, source, table):
+        """the input files (file, sha256) of `source` with leaves in `table`; without `tables` in the
+        manifest (an older format), every input of the source (stricter: fewer leaves linked)."""
+        if self.has_tables:
+            return frozenset(self.files.get((source, table), ()))
+        return frozenset(self.any_files.get(source, ()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -199,7 +244,11 @@ def parse_relation(text):
         terms, const, op = [(-c, n, l) for c, n, l in terms], -const, "<="
     if op == "==":
         op = "="
-    return {"text": text, "terms": terms, "const": const, "op": op}
+    merged = collections.defaultdict(float)
+    for c, n, l in terms:
+        merged[(n, l)] += c
+    canon = (tuple(sorted((n, l, c) for (n, l), c in merged.items() if c != 0.0)), const, op)
+    return {"text": text, "terms": terms, "const": const, "op": op, "canon": canon}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -306,6 +355,38 @@ def add_same_data(model, rels):
     return n
 
 
+def is_leaf(key):
+    return key[2] == "country" and key[4] != "all"
+
+
+def add_input_links(model, rels):
+    """--linked-by-inputs: x_i = x_j at every leaf of table T whose sources (by the cells' `source`
+    column, in either release) each have the same input files (file, sha256) covering T in both
+    manifests. Every pair of releases is linked. Returns (rows with an unknown, linked leaves,
+    leaves left free) summed over the pairs."""
+    nrows = nlinked = nfree = 0
+    for i in range(len(rels)):
+        for j in range(i + 1, len(rels)):
+            A, B = rels[i], rels[j]
+            MA, MB = A.manifest, B.manifest
+            for k in sorted({k for k in A.value if is_leaf(k)} | {k for k in B.value if is_leaf(k)}):
+                t = (k[0], k[1])
+                srcs = A.source.get(k, frozenset()) | B.source.get(k, frozenset())
+                same = bool(srcs)
+                for sname in srcs:
+                    fa, fb = MA.files_covering(sname, t), MB.files_covering(sname, t)
+                    if not fa or fa != fb:
+                        same = False
+                        break
+                if not same:
+                    nfree += 1
+                    continue
+                nlinked += 1
+                # a key absent from one grid is a structural zero there (Model.add takes it as 0)
+                nrows += bool(model.add([(1.0, i, A, k), (-1.0, j, B, k)], "=", ("linked", i, j, k)))
+    return nrows, nlinked, nfree
+
+
 # --------------------------------------------------------------------------------------------------
 # Solving: components, then min and max of every variable.
 # --------------------------------------------------------------------------------------------------
@@ -359,7 +440,9 @@ def implied_bounds(A_eq, b_eq, A_ub, b_ub, n, lb, rounds=30):
     return L, U
 
 
-def solve(model, lb, progress=True, shortcuts=True):
+def solve(model, lb, progress=True, shortcuts=True, targets=None):
+    """targets: release indices whose variables get their min and max (default: all); a component
+    with none of them is only checked for feasibility."""
     nv = len(model.vars)
     allrows = model.eq + model.ub
     nr = len(allrows)
@@ -428,11 +511,15 @@ def solve(model, lb, progress=True, shortcuts=True):
         if first.status != 0:
             raise SystemExit(f"lpattack: LP failed on a component of {n} cells: {first.message}")
         harvest(first.x)
+        want = [j for j in range(n) if targets is None or model.vars[cols[j]][0] in targets]
+        if not want:
+            done += n
+            continue
         r = run(-np.ones(n))           # max sum x: a witness high in every cell (if bounded)
         nlp += 1
         if r.status == 0:
             harvest(r.x)
-        for j in range(n):
+        for j in want:
             e = np.zeros(n)
             if np.isnan(lo_c[j]):      # min x_j
                 e[j] = 1.0
@@ -569,10 +656,19 @@ def main():
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("Usage:", 1)[1])
     ap.add_argument("cells", help="cells.csv of the report (node bench/attack/dump.mjs REPORT_DIR OUT.csv)")
+    ap.add_argument("--manifest", metavar="JSON", help="manifest.json of the report (run.sh passes it)")
     ap.add_argument("--previous-csv", action="append", default=[], metavar="CSV",
-                    help="cells.csv of an earlier release (repeatable; used only with --same-data)")
-    ap.add_argument("--same-data", action="store_true",
-                    help="the attacker knows the data did not change between releases: x_new = x_old")
+                    help="cells.csv of an earlier release (repeatable; used with --same-data or --linked-by-inputs)")
+    ap.add_argument("--previous-manifest", action="append", default=[], metavar="JSON",
+                    help="manifest.json of each earlier release, in the order of --previous-csv")
+    link = ap.add_mutually_exclusive_group()
+    link.add_argument("--same-data", action="store_true",
+                      help="the attacker knows the data did not change between releases: x_new = x_old")
+    link.add_argument("--linked-by-inputs", action="store_true",
+                      help="link releases leaf by leaf where the manifests show the same input files of every "
+                           "source covering the leaf's table (needs the manifests and the cells' source column)")
+    ap.add_argument("--manifest-relations", action="store_true",
+                    help="add to each release the relations its manifest states (implied by --linked-by-inputs)")
     ap.add_argument("--relation", action="append", default=[], metavar="EXPR",
                     help="relation between metrics of the same (period, geo, org_type) (repeatable)")
     ap.add_argument("--vocabulary-relations", action="store_true",
@@ -596,12 +692,37 @@ def main():
 
     parent = load_m49(a.m49)
     rels = [Release(a.cells, "current")]
-    if a.previous_csv and not a.same_data:
-        log("lpattack: note: earlier releases are ignored without --same-data")
-    if a.same_data:
+    if a.previous_csv and not (a.same_data or a.linked_by_inputs):
+        log("lpattack: note: earlier releases are ignored without --same-data or --linked-by-inputs")
+    if a.same_data or a.linked_by_inputs:
         rels += [Release(p, f"previous#{i + 1}") for i, p in enumerate(a.previous_csv)]
+    manifests = [a.manifest] + list(a.previous_manifest)
+    use_manifests = a.linked_by_inputs or a.manifest_relations
+    if use_manifests:
+        if not a.manifest or (len(rels) > 1 and len(a.previous_manifest) != len(a.previous_csv)):
+            ap.error("--linked-by-inputs and --manifest-relations need the manifest of every release: "
+                     "--manifest, and one --previous-manifest per --previous-csv in the same order "
+                     "(run.sh passes them)")
+        for ri, rel in enumerate(rels):
+            rel.manifest = Manifest(manifests[ri])
+            if a.linked_by_inputs and not rel.has_source:
+                ap.error(f"--linked-by-inputs: {rel.label}'s cells have no source column")
+            if a.linked_by_inputs and not rel.manifest.has_tables:
+                log(f"lpattack: note: {rel.manifest.path}: inputs without `tables`; a source's leaves are "
+                    f"linked only when all its input files are the same")
     texts = list(a.relation) + (VOCABULARY_RELATIONS if a.vocabulary_relations else [])
     relations = [parse_relation(t) for t in texts]
+    rel_of = []   # the relations applied in each release
+    for rel in rels:
+        rs = list(relations)
+        if use_manifests:
+            seen = {r["canon"] for r in rs}
+            for t in rel.manifest.relations:
+                r = parse_relation(t)
+                if r["canon"] not in seen:
+                    seen.add(r["canon"])
+                    rs.append(r)
+        rel_of.append(rs)
 
     model = Model()
     for k in rels[0].suppressed:   # current release's cells first, in key order
@@ -609,17 +730,25 @@ def main():
     stats = []
     for ri, rel in enumerate(rels):
         nt = add_table_constraints(model, ri, rel, parent)
-        nr, sk = add_relation_constraints(model, ri, rel, relations, a.no_relation_at_breaks)
+        nr, sk = add_relation_constraints(model, ri, rel, rel_of[ri], a.no_relation_at_breaks)
         stats.append(f"{rel.label}: {len(rel.value)} cells, {len(rel.suppressed)} suppressed, "
                      f"{len(rel.periods)} periods, {nt} additive rows, {nr} relation rows"
                      + (f" ({sk} skipped at breaks)" if sk else ""))
     nsame = add_same_data(model, rels) if a.same_data and len(rels) > 1 else 0
+    links = add_input_links(model, rels) if a.linked_by_inputs and len(rels) > 1 else None
     for s in stats:
         log("lpattack: " + s)
-    for t in texts:
-        log(f"lpattack: relation in force: {t}")
+    for ri, rel in enumerate(rels):
+        extra = [r["text"] for r in rel_of[ri][len(relations):]]
+        if ri == 0 or extra or use_manifests:
+            for r in rel_of[ri]:
+                log(f"lpattack: relation in force in {rel.label}: {r['text']}"
+                    + ("  (from its manifest)" if r["text"] in extra else ""))
     if nsame:
         log(f"lpattack: same-data equalities with an unknown: {nsame}")
+    if links is not None:
+        log(f"lpattack: linked-by-inputs: {links[1]} leaves linked ({links[0]} equalities with an unknown), "
+            f"{links[2]} leaves free (a changed, new or removed input covers them)")
     if not rels[0].has_obs and a.no_relation_at_breaks:
         log("lpattack: note: cells have no obs_status column; --no-relation-at-breaks has no effect")
     if model.violations:
@@ -629,7 +758,8 @@ def main():
     log(f"lpattack: LP: {len(model.vars)} variables, {len(model.eq)} equalities, {len(model.ub)} inequalities, "
         f"x >= {fmt(a.min_suppressed)}")
 
-    lo, hi, ncomp, sizes, infeasible, nlp, secs = solve(model, a.min_suppressed, shortcuts=not a.no_shortcuts)
+    lo, hi, ncomp, sizes, infeasible, nlp, secs = solve(model, a.min_suppressed, shortcuts=not a.no_shortcuts,
+                                                         targets={0})
     inf_cells = {c for cols in infeasible for c in cols}
 
     cur = [c for c, (ri, _) in enumerate(model.vars) if ri == 0]

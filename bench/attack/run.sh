@@ -6,7 +6,8 @@
 #            --dataset datasets/pacs-2019 --summary-only
 #
 # Dumps REPORT_DIR/cells.parquet (and each --previous DIR's) to CSV with dump.mjs (DuckDB, Node),
-# then runs lpattack.py (scipy/HiGHS) on them. Every other option goes to lpattack.py
+# then runs lpattack.py (scipy/HiGHS) on them, with each folder's manifest.json (used by
+# --linked-by-inputs and --manifest-relations). Every other option goes to lpattack.py
 # (/usr/bin/python3 bench/attack/lpattack.py --help). Exit status: 0 nothing found, 1 a disclosure
 # or failure found, 2 wrong usage.
 set -eu
@@ -21,12 +22,15 @@ report=$1; shift
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT INT TERM
 node "$here/dump.mjs" "$report" "$tmp/cells.csv"
 n=0
+if [ -f "$report/manifest.json" ]; then set -- "$@" --manifest "$report/manifest.json"; fi
 set -- "$@" --end-of-args--
 while [ "$1" != --end-of-args-- ]; do
   a=$1; shift
   if [ "$a" = --previous ]; then
-    n=$((n + 1)); node "$here/dump.mjs" "$1" "$tmp/prev$n.csv"; shift
+    d=$1; shift
+    n=$((n + 1)); node "$here/dump.mjs" "$d" "$tmp/prev$n.csv"
     set -- "$@" --previous-csv "$tmp/prev$n.csv"
+    if [ -f "$d/manifest.json" ]; then set -- "$@" --previous-manifest "$d/manifest.json"; fi
   else
     set -- "$@" "$a"
   fi
