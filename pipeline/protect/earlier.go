@@ -141,24 +141,45 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 	for i, ts := range j.tables {
 		index[schemas.TableRef{Period: ts.p.period, Metric: ts.p.metric}] = int32(i)
 	}
-	var disclosed []string
-	disclose := func(ts *tableState, i int, msg string) {
+	// Each disclosed cell once, with the releases that published it, in table and key order.
+	type disclosure struct {
+		at       DisclosedCell
+		text     string
+		releases []string
+	}
+	found := map[DisclosedCell]*disclosure{}
+	disclose := func(ts *tableState, i int, release string) {
 		c := ts.p.cells[i]
 		d := DisclosedCell{Period: ts.p.period, Metric: ts.p.metric, Geo: c.key.Geo, Org: c.key.Org}
 		if es.accepted[d] {
 			es.Accepted = append(es.Accepted, d)
 			return
 		}
-		disclosed = append(disclosed, fmt.Sprintf("%s %s %s: %s", ts.p.name(vocab), j.lay.geo.Node(c.key.Geo).Code, vocab.Org(c.key.Org).Code, msg))
+		if found[d] == nil {
+			found[d] = &disclosure{at: d, text: fmt.Sprintf("%s %s %s: published with value %d by ", ts.p.name(vocab), j.lay.geo.Node(c.key.Geo).Code, vocab.Org(c.key.Org).Code, c.value)}
+		}
+		found[d].releases = append(found[d].releases, release)
 	}
 	// Newest release first: a stable table keeps the newest earlier pattern; older versions of it
 	// are linked like those of a changed table.
 	es.names = make([]string, len(earlier))
+	covers := make([]map[coverKey][]string, len(earlier))
+	for r := range earlier {
+		covers[r] = earlier[r].cover()
+	}
+	// versions lists, per current table, the earlier versions added to j so far (newest first).
+	type version struct {
+		table   int32
+		release int
+	}
+	versions := map[int32][]version{}
+	links := map[int32][]versionLink{} // per current table: pairs of its earlier versions ...
+	linkTo := map[int32][]int32{}      // ... the second of each pair
 	for r := len(earlier) - 1; r >= 0; r-- {
 		e := &earlier[r]
 		es.names[r] = e.Name
 		rulesSame := sameRules(e, ds.Config.Protection, rels)
-		old := e.cover()
+		old := covers[r]
 		for _, ot := range e.Tables {
 			ref := schemas.TableRef{Period: ot.Period, Metric: ot.Metric}
 			ti, ok := index[ref]
@@ -177,10 +198,21 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 				es.stable[ti] = r
 				for i, c := range ts.p.cells {
 					if c.sensitive && !ts.free[i] {
-						disclose(ts, i, fmt.Sprintf("published with value %d by %s", c.value, e.Name))
+						disclose(ts, i, e.Name)
 					}
 				}
 				continue
+			}
+			// The newer earlier versions of the table already in j: equal to this one wherever the
+			// two releases' inputs are the same, which the completion must respect too.
+			var others []versionLink
+			for _, v := range versions[ti] {
+				vs := j.tables[v.table]
+				vsame, _, err := j.sameLeaves(vs, releaseCover{sources: earlier[v.release].Sources, cover: covers[v.release]}, ot, e, old)
+				if err != nil {
+					return nil, err
+				}
+				others = append(others, versionLink{v.table, vsame})
 			}
 			ots, err := j.earlierTable(b, ts, ot, same, e.Name)
 			if err != nil {
@@ -194,6 +226,29 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 				op:    schemas.RelEq,
 				mask:  same,
 			})
+			for _, o := range others {
+				j.addOccurrence(&occurrence{
+					name:  fmt.Sprintf("%s as published by %s and by a later release", ts.p.name(vocab), e.Name),
+					terms: []occTerm{{table: o.table, coef: 1}, {table: oi, coef: -1}},
+					op:    schemas.RelEq,
+					mask:  o.same,
+				})
+			}
+			// The newest earlier pattern is carried forward (tau-ARGUS's a-priori suppressions):
+			// what it withheld is withheld again to start with, and the pass that publishes
+			// unneeded cells takes back what this release does not need.
+			if len(versions[ti]) == 0 {
+				for _, c := range ot.Cells {
+					if ci := ts.cellAt[j.lay.keyIndex(CellKey{c.Geo, c.Org})]; ci >= 0 && c.Suppressed() && !ts.free[ci] {
+						ts.free[ci], ts.secondary[ci] = true, true
+					}
+				}
+			}
+			versions[ti] = append(versions[ti], version{oi, r})
+			links[ti] = append(links[ti], others...)
+			for range others {
+				linkTo[ti] = append(linkTo[ti], oi)
+			}
 			es.linked[ti] = append(es.linked[ti], r)
 			// Cells published before with the value they have now stay published.
 			if _, isStable := es.stable[ti]; isStable {
@@ -213,9 +268,22 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 				}
 				ts.locked[ci] = true
 				if ts.p.cells[ci].sensitive {
-					disclose(ts, int(ci), fmt.Sprintf("published with value %d by %s", v, e.Name))
+					disclose(ts, int(ci), e.Name)
 				}
 			}
+		}
+	}
+	// The earlier versions' withheld values, completed together so that they agree where they must.
+	for ti := range n {
+		var tables []int32
+		for _, v := range versions[ti] {
+			tables = append(tables, v.table)
+		}
+		if len(tables) == 0 {
+			continue
+		}
+		if err := completeVersions(j, tables, links[ti], linkTo[ti]); err != nil {
+			return nil, fmt.Errorf("%s as published by the earlier releases: %w", j.tables[ti].p.name(vocab), err)
 		}
 	}
 	// An accepted disclosed cell is published: its value is public already.
@@ -233,6 +301,16 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 	}
 	slices.SortFunc(es.Accepted, schemas.CellID.Compare)
 	es.Accepted = slices.Compact(es.Accepted)
+	var list []*disclosure
+	for _, d := range found {
+		list = append(list, d)
+	}
+	slices.SortFunc(list, func(a, b *disclosure) int { return a.at.Compare(b.at) })
+	var disclosed []string
+	for _, d := range list {
+		slices.Reverse(d.releases) // found newest first
+		disclosed = append(disclosed, d.text+strings.Join(d.releases, ", "))
+	}
 	return disclosed, nil
 }
 
@@ -358,7 +436,8 @@ func (j *joint) earlierTable(b *builder, ts *tableState, ot *Table, same []bool,
 	// Known values: published ones and the unchanged leaves; the rest are the LP's columns.
 	known := make([]bool, len(p.cells))
 	for i, c := range ot.Cells {
-		p.cells[i].sensitive = false
+		// Its sources as its release names them (bits of that release's Sources).
+		p.cells[i].sensitive, p.cells[i].sources = false, c.Sources
 		if p.cells[i].key != (CellKey{c.Geo, c.Org}) {
 			return nil, fmt.Errorf("the earlier release %s: %s is not in the order of this tool's reports", name, p.name(vocab))
 		}
@@ -376,39 +455,64 @@ func (j *joint) earlierTable(b *builder, ts *tableState, ot *Table, same []bool,
 			p.cells[i].value, known[i] = v, true
 		}
 	}
-	if err := complete(j.lay, p, known); err != nil {
-		return nil, fmt.Errorf("%s as published by %s: %w", ts.p.name(vocab), name, err)
-	}
 	ots := newTableState(j.lay, p)
 	ots.target, ots.frozen = false, true
+	ots.known = known
 	for i, c := range ot.Cells {
 		ots.free[i] = c.Suppressed()
 	}
 	return ots, nil
 }
 
-// complete sets the unknown cells of p to non-negative integers that satisfy every additive relation
-// of the table with the known cells (a basic solution of the network's LP is integral), or fails
-// when none exists.
-func complete(lay *layout, p *problem, known []bool) error {
-	col := make([]int, len(p.cells))
+// versionLink is an earlier version of a table already in the joint problem and the leaves at which
+// another earlier version equals it.
+type versionLink struct {
+	table int32
+	same  []bool
+}
+
+// completeVersions sets the unknown cells (not ts.known) of the earlier versions tables of one
+// table to non-negative integers that satisfy every additive relation of each version with its
+// known cells, and make two versions equal at the leaves where links[i] says so (between
+// links[i].table and linkTo[i]), by one linear program; or fails when none exists. The values are
+// checked after rounding.
+func completeVersions(j *joint, tables []int32, links []versionLink, linkTo []int32) error {
+	lay := j.lay
+	col := map[cellRef]int{}
 	n := 0
-	for i := range p.cells {
-		col[i] = -1
-		if !known[i] {
-			col[i] = n
-			n++
+	for _, t := range tables {
+		ts := j.tables[t]
+		for i := range ts.p.cells {
+			if !ts.known[i] {
+				col[cellRef{t, int32(i)}] = n
+				n++
+			}
 		}
 	}
+	value := func(r cellRef) int64 { return j.tables[r.table].p.cells[r.cell].value }
 	check := func() error {
-		bal := make([]int64, lay.nodes)
-		for i, c := range p.cells {
-			bal[p.head[i]] += c.value
-			bal[p.tail[i]] -= c.value
+		for _, t := range tables {
+			p := j.tables[t].p
+			bal := make([]int64, lay.nodes)
+			for i, c := range p.cells {
+				if c.value < 0 {
+					return fmt.Errorf("a withheld value completes below 0")
+				}
+				bal[p.head[i]] += c.value
+				bal[p.tail[i]] -= c.value
+			}
+			for _, b := range bal {
+				if b != 0 {
+					return fmt.Errorf("its published totals do not add up")
+				}
+			}
 		}
-		for _, b := range bal {
-			if b != 0 {
-				return fmt.Errorf("its published totals do not add up")
+		for li, l := range links {
+			a, b := j.tables[l.table], j.tables[linkTo[li]]
+			for k, in := range l.same {
+				if in && a.value(k) != b.value(k) {
+					return fmt.Errorf("two earlier releases disagree at a leaf their inputs say is the same")
+				}
 			}
 		}
 		return nil
@@ -423,32 +527,58 @@ func complete(lay *layout, p *problem, known []bool) error {
 		return err
 	}
 	defer prob.Close()
-	at := make([][]int32, lay.nodes)
-	for i := range p.cells {
-		at[p.head[i]] = append(at[p.head[i]], int32(i))
-		at[p.tail[i]] = append(at[p.tail[i]], -int32(i)-1)
-	}
-	for _, arcs := range at {
+	addRow := func(refs []cellRef, signs []float64) error {
 		var idx []int
 		var coefs []float64
 		var rhs float64
-		for _, a := range arcs {
-			sign, i := 1.0, a
-			if a < 0 {
-				sign, i = -1, -a-1
-			}
-			if c := col[i]; c >= 0 {
-				idx, coefs = append(idx, c), append(coefs, sign)
+		for i, r := range refs {
+			if c, ok := col[r]; ok {
+				idx, coefs = append(idx, c), append(coefs, signs[i])
 			} else {
-				rhs -= sign * float64(p.cells[i].value)
+				rhs -= signs[i] * float64(value(r))
 			}
 		}
 		if len(idx) > 0 {
-			if err := prob.AddRow(idx, coefs, lp.Eq, rhs); err != nil {
+			return prob.AddRow(idx, coefs, lp.Eq, rhs)
+		}
+		if rhs != 0 {
+			return fmt.Errorf("its published totals do not add up, or two earlier releases disagree at a leaf their inputs say is the same")
+		}
+		return nil
+	}
+	for _, t := range tables {
+		p := j.tables[t].p
+		at := make([][]cellRef, lay.nodes)
+		sg := make([][]float64, lay.nodes)
+		for i := range p.cells {
+			r := cellRef{t, int32(i)}
+			at[p.head[i]], sg[p.head[i]] = append(at[p.head[i]], r), append(sg[p.head[i]], 1)
+			at[p.tail[i]], sg[p.tail[i]] = append(at[p.tail[i]], r), append(sg[p.tail[i]], -1)
+		}
+		for node := range at {
+			if err := addRow(at[node], sg[node]); err != nil {
 				return err
 			}
-		} else if rhs != 0 {
-			return fmt.Errorf("its published totals do not add up")
+		}
+	}
+	for li, l := range links {
+		a, b := j.tables[l.table], j.tables[linkTo[li]]
+		for k, in := range l.same {
+			if !in {
+				continue
+			}
+			ca, cb := a.cellAt[k], b.cellAt[k]
+			switch {
+			case ca >= 0 && cb >= 0:
+				err = addRow([]cellRef{{l.table, ca}, {linkTo[li], cb}}, []float64{1, -1})
+			case ca >= 0:
+				err = addRow([]cellRef{{l.table, ca}}, []float64{1})
+			case cb >= 0:
+				err = addRow([]cellRef{{linkTo[li], cb}}, []float64{1})
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	_, status, err := prob.Minimize(make([]float64, n))
@@ -456,12 +586,10 @@ func complete(lay *layout, p *problem, known []bool) error {
 		return err
 	}
 	if status != lp.Optimal {
-		return fmt.Errorf("no non-negative values of its withheld cells add up to its published totals (%s)", strings.ToLower(status.String()))
+		return fmt.Errorf("no non-negative values of their withheld cells add up to their published totals (%s)", strings.ToLower(status.String()))
 	}
-	for i := range p.cells {
-		if c := col[i]; c >= 0 {
-			p.cells[i].value = int64(math.Round(prob.Value(c)))
-		}
+	for r, c := range col {
+		j.tables[r.table].p.cells[r.cell].value = int64(math.Round(prob.Value(c)))
 	}
 	return check()
 }
@@ -535,6 +663,11 @@ func (j *joint) linkPublished(self Earlier, earlier []Earlier) error {
 	for i, ts := range j.tables {
 		index[schemas.TableRef{Period: ts.p.period, Metric: ts.p.metric}] = int32(i)
 	}
+	type version struct {
+		table   int32
+		release int
+	}
+	versions := map[int32][]version{}
 	for r := range earlier {
 		e := &earlier[r]
 		old := e.cover()
@@ -546,6 +679,14 @@ func (j *joint) linkPublished(self Earlier, earlier []Earlier) error {
 			same, _, err := j.sameLeaves(j.tables[ti], cur, ot, e, old)
 			if err != nil {
 				return err
+			}
+			var others []versionLink
+			for _, v := range versions[ti] {
+				vsame, _, err := j.sameLeaves(j.tables[v.table], releaseCover{sources: earlier[v.release].Sources, cover: earlier[v.release].cover()}, ot, e, old)
+				if err != nil {
+					return err
+				}
+				others = append(others, versionLink{v.table, vsame})
 			}
 			p, suppressed, err := publishedProblem(j.lay, ot)
 			if err != nil {
@@ -562,6 +703,16 @@ func (j *joint) linkPublished(self Earlier, earlier []Earlier) error {
 				op:    schemas.RelEq,
 				mask:  same,
 			})
+			// Two earlier versions are equal wherever their releases' inputs are the same.
+			for _, o := range others {
+				j.addOccurrence(&occurrence{
+					name:  fmt.Sprintf("%s as published by %s and by another earlier release", j.tables[ti].p.name(j.lay.vocab), e.Name),
+					terms: []occTerm{{table: o.table, coef: 1}, {table: oi, coef: -1}},
+					op:    schemas.RelEq,
+					mask:  o.same,
+				})
+			}
+			versions[ti] = append(versions[ti], version{oi, r})
 		}
 	}
 	return nil

@@ -120,6 +120,12 @@ type tableState struct {
 	// without the guarantee; nil for none.
 	waived []bool
 	swaps  map[int32]witness // per sensitive cell: the last swap witness found (zero.go)
+	// lpFound keeps the witnesses widen found by linear programming, per sensitive cell, cell held
+	// and direction: an LP on another pattern may reach a fractional point that does not round.
+	lpFound map[witnessKey][]witness
+	// known marks, for an earlier release's version of a table, the cells whose values are known
+	// (published, or equal to this build's); the rest are completed (earlier.go). nil otherwise.
+	known []bool
 	// support holds, per sensitive cell, the cells its current witnesses move, sorted.
 	support [][]cellRef
 	// dependents lists, per cell, sensitive cells whose witnesses used it at some time (some may

@@ -437,8 +437,9 @@ func (pr *protector) move(e, fixed cellRef, d direction, supp []cellRef) ([]cell
 	if w, ok := pr.composite(e, fixed, d); ok {
 		return append(supp, w.cells...), true
 	}
-	// A witness that widen found by linear programming is found again the same way.
-	if w, ok := pr.lpWitness(e, fixed, d, true); ok {
+	// A witness that widen found by linear programming is kept while its cells are withheld (a
+	// fresh LP here, for every check of the republication pass, would cost too much).
+	if w, ok := pr.recordedWitness(e, fixed, d); ok {
 		return append(supp, w.cells...), true
 	}
 	return supp, false
@@ -983,8 +984,11 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 			pr.suppress(c)
 		}
 	}
-	if lpFound && checkWitness(j, w, e, d, fixed) != "" {
-		return witness{}, false
+	if lpFound {
+		if checkWitness(j, w, e, d, fixed) != "" {
+			return witness{}, false
+		}
+		pr.recordWitness(e, fixed, d, w)
 	}
 	return w, true
 }

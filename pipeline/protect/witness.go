@@ -22,7 +22,61 @@ func (pr *protector) findWitness(e, fixed cellRef, d direction) (witness, bool) 
 	if w, ok := pr.moveWitness(e, fixed, d); ok {
 		return w, true
 	}
-	return pr.lpWitness(e, fixed, d, true)
+	if w, ok := pr.recordedWitness(e, fixed, d); ok {
+		return w, true
+	}
+	if w, ok := pr.lpWitness(e, fixed, d, true); ok {
+		pr.recordWitness(e, fixed, d, w)
+		return w, true
+	}
+	return witness{}, false
+}
+
+// witnessKey names one witness of a sensitive cell: the cell held at its value and the direction.
+type witnessKey struct {
+	cell  int32
+	fixed cellRef
+	up    bool
+}
+
+// maxRecorded is how many LP witnesses are kept per sensitive cell, cell held and direction: the
+// first (found when the cell was protected, so its cells are in the cell's support and republication
+// asks the cell before publishing one) and the latest ones.
+const maxRecorded = 4
+
+// recordWitness keeps a witness found by linear programming.
+func (pr *protector) recordWitness(e, fixed cellRef, d direction, w witness) {
+	ts := pr.j.tables[e.table]
+	if ts.lpFound == nil {
+		ts.lpFound = map[witnessKey][]witness{}
+	}
+	k := witnessKey{e.cell, fixed, d.up}
+	ws := ts.lpFound[k]
+	if len(ws) >= maxRecorded {
+		ws = append(ws[:1], ws[2:]...)
+	}
+	ts.lpFound[k] = append(ws, w)
+}
+
+// recordedWitness returns the witness recorded for e, fixed and d when it still is one: every cell
+// it moves is still withheld (a point of the joint system stays one while its cells are free) and
+// it moves e by at least the need.
+func (pr *protector) recordedWitness(e, fixed cellRef, d direction) (witness, bool) {
+	ws := pr.j.tables[e.table].lpFound[witnessKey{e.cell, fixed, d.up}]
+next:
+	for k := len(ws) - 1; k >= 0; k-- {
+		w := ws[k]
+		for i, c := range w.cells {
+			if !pr.j.tables[c.table].free[c.cell] {
+				continue next
+			}
+			if c == e && ((d.up && w.delta[i] < d.need) || (!d.up && -w.delta[i] < d.need)) {
+				continue next
+			}
+		}
+		return w, true
+	}
+	return witness{}, false
 }
 
 // moveWitness is findWitness from the moves alone: template moves, then sums of them.
