@@ -28,7 +28,20 @@
 // A cell with value v > 0 is sensitive when contributors < min_contributors, v < min_value of its
 // metric, or, where the two largest parts L >= S are known, v - L - S < p/100 L. A total carries the
 // sum of its leaves' contributors (an upper bound) and, when every non-zero leaf gives them, the two
-// largest parts among its leaves'. A zero is never sensitive and never suppressed: everybody knows it.
+// largest parts among its leaves'. A zero is never sensitive, but it may be suppressed as a secondary
+// cell (zero.go): a method that never withholds a zero tells everyone that every x is at least 1.
+//
+// # The joint problem
+//
+// What an attacker knows is every table at once (SPEC 4), linked by the relations between metrics
+// (schemas/relations.go: new_systems <= exposed_systems, offline_systems <= prev(exposed_systems),
+// a dataset's stock-flow identity) and by earlier releases (earlier.go). joint.go models them as
+// occurrences between tables; a sensitive cell is proved by witnesses, points of the whole system,
+// found as moves of templates (tables moving by one circulation, each with a sign), sums of them,
+// or a linear program (lpWitness, GLPK through internal/lp), each checked by witness.go. The
+// protection runs in three phases (method.go): every table alone in parallel, the cells that need
+// moves across tables one after another, then per group of linked tables the republication pass and
+// the proof.
 //
 // # Secondary suppression
 //
@@ -63,9 +76,11 @@
 //
 // # The audits
 //
-// Protect ends with attack, the full rule checked against the true values as exact decisions, by
-// code that shares only the flow primitive with the heuristic; a failure is an error and nothing is
-// published. Audit is the outsider's attack from the published cells alone: it finds a feasible
+// Protect ends with the proof: every witness found anew on the final pattern and checked by
+// checkWitness, which knows nothing of networks; a failure is an error and nothing is published.
+// Audit (and AuditWith, with earlier releases) is the outsider's attack from the published cells
+// alone: an LP over every connected part of the joint system that a relation links (jointaudit.go,
+// with an exact rational check), and for a table linked to nothing it finds a feasible
 // flow (a maximum flow from the nodes the published arcs leave with excess to those they leave
 // short; none means the published data are inconsistent, an error naming the relation) and
 // computes the exact interval of every suppressed cell. AuditDataset adds the full rule against the
