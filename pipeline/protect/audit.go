@@ -560,7 +560,16 @@ func singletonFindings(pr *protector, truth *joint, parts []*lpPart) ([]Finding,
 						continue // unbounded: nothing caps it
 					}
 					v := float64(ec.value)
-					if (maximize && val-v < float64(req.up)-intervalTolerance) || (!maximize && v-val < float64(req.down)-intervalTolerance) {
+					short := func(req requirement) bool {
+						return (maximize && val-v < float64(req.up)-intervalTolerance) || (!maximize && v-val < float64(req.down)-intervalTolerance)
+					}
+					if short(req) {
+						// Where no pattern could meet the requirement, it is capped (capSingleton).
+						if capped, changed := pr.capSingleton(e, s, req); changed {
+							req = capped
+						}
+					}
+					if short(req) {
 						f := Finding{Period: truth.tables[e.table].p.period, Metric: truth.tables[e.table].p.metric, Cell: ec.key,
 							HasSingleton: true, Singleton: sc.key,
 							Problem: fmt.Sprintf("cannot move up by %d and down by %d from v = %d (the bound is %s)", req.up, req.down, ec.value, formatBound(val))}

@@ -52,26 +52,38 @@ func BenchmarkProtectSynthetic(b *testing.B) {
 	b.ReportMetric(float64(secondary), "secondary")
 }
 
-// TestSyntheticDataset protects the synthetic dataset that `exposure synth --periods 10` writes
-// (its defaults: organizations simulated period by period, new and offline systems beside the
-// stock); Protect proves the pattern (every witness re-found and checked independently). It is the dataset on which a recorded swap once moved cells that
-// its sensitive cell's support did not list: republication then published them, and the proof found
-// no swap for four cells.
+// TestSyntheticDataset protects synthetic datasets of `exposure synth` and lets Protect prove the
+// pattern (every witness re-found and checked independently):
+//   - `--periods 10` (its defaults: organizations simulated period by period, new and offline systems
+//     beside the stock): the dataset on which a recorded swap once moved cells that its sensitive
+//     cell's support did not list, so that republication published them and the proof found no swap
+//     for four cells;
+//   - 12 countries, 6 monthly periods, stocks and flows under the stock-flow identity: a stock whose
+//     previous period is a structural zero is bounded by its new systems, which a single
+//     organization knows, so no pattern meets the literal singleton rule (capSingleton caps it;
+//     without the cap three cells cannot be protected).
 func TestSyntheticDataset(t *testing.T) {
 	if testing.Short() {
-		t.Skip("protects a 10-period synthetic dataset; skipped with -short")
+		t.Skip("protects synthetic datasets; skipped with -short")
 	}
-	dir := filepath.Join(t.TempDir(), "synth")
-	opts := synth.DefaultOptions()
-	opts.Periods = 10
-	if _, err := synth.Generate(dir, opts); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := ingest.Load(context.Background(), dir, ingest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Protect(context.Background(), ds, Options{}); err != nil {
-		t.Fatal(err)
+	identity := synth.DefaultOptions()
+	identity.Countries, identity.Periods, identity.Cadence, identity.Relations = 12, 6, synth.Monthly, synth.RelationsIdentity
+	identity.Metrics = []string{"exposed_systems", "new_systems", "offline_systems"}
+	ten := synth.DefaultOptions()
+	ten.Periods = 10
+	for name, opts := range map[string]synth.Options{"ten periods": ten, "identity": identity} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "synth")
+			if _, err := synth.Generate(dir, opts); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := ingest.Load(context.Background(), dir, ingest.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Protect(context.Background(), ds, Options{}); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -126,6 +126,9 @@ type tableState struct {
 	// known marks, for an earlier release's version of a table, the cells whose values are known
 	// (published, or equal to this build's); the rest are completed (earlier.go). nil otherwise.
 	known []bool
+	// caps holds the requirements of sensitive cells against singletons that no pattern can meet,
+	// capped at what one can give (capSingleton); nil for none.
+	caps map[capKey]requirement
 	// support holds, per sensitive cell, the cells its current witnesses move, sorted.
 	support [][]cellRef
 	// dependents lists, per cell, sensitive cells whose witnesses used it at some time (some may

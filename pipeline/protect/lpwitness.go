@@ -22,13 +22,62 @@ import (
 //
 // With freeOnly the variables are the withheld cells alone: a witness on the current pattern, which
 // suppresses nothing, from a smaller program.
+//
+// With wide the program spans every table linked to e's table through the relations, at any
+// distance (those the groups of the proof allow): the last resort, for a move no template of at
+// most maxTemplateMembers tables expresses (a stock whose flows are known moves only with the
+// flows of the next periods).
 func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly bool) (witness, bool) {
+	return pr.lpWitnessOver(e, fixed, d, freeOnly, false)
+}
+
+func (pr *protector) lpWitnessOver(e, fixed cellRef, d direction, freeOnly, wide bool) (witness, bool) {
+	w, _, ok := pr.lpProgram(e, fixed, d, freeOnly, wide, false)
+	return w, ok
+}
+
+// reach returns how far sensitive cell e can move in direction d, with cell fixed held at its value,
+// if every cell of every table linked to e's could be withheld (all but the locked ones and those
+// of frozen tables): the most any pattern can give it. A requirement beyond it cannot be met by
+// any pattern, whatever else is suppressed.
+func (pr *protector) reach(e, fixed cellRef, d direction) (int64, bool) {
+	_, x, ok := pr.lpProgram(e, fixed, d, false, true, true)
+	if !ok {
+		return 0, false
+	}
+	v := float64(pr.j.tables[e.table].p.cells[e.cell].value)
+	if d.up {
+		return int64(math.Floor(x - v + intervalTolerance)), true
+	}
+	return int64(math.Floor(v - x + intervalTolerance)), true
+}
+
+// lpProgram is lpWitnessOver's program; with probe it finds the extreme of e in direction d instead
+// of a witness and returns it.
+func (pr *protector) lpProgram(e, fixed cellRef, d direction, freeOnly, wide, probe bool) (witness, float64, bool) {
 	j := pr.j
 	tables := map[int32]bool{}
 	for _, tpl := range j.templatesOf(e.table) {
 		if pr.usable(tpl, e, fixed) {
 			for _, mb := range tpl.members {
 				tables[mb.table] = true
+			}
+		}
+	}
+	if wide {
+		queue := []int32{e.table}
+		tables[e.table] = true
+		for len(queue) > 0 {
+			t := queue[0]
+			queue = queue[1:]
+			for _, l := range j.tables[t].links {
+				for _, term := range j.occs[l.occ].terms {
+					u := term.table
+					if !tables[u] && (pr.allowed == nil || pr.allowed[u]) {
+						tables[u] = true
+						queue = append(queue, u)
+					}
+				}
 			}
 		}
 	}
@@ -52,32 +101,34 @@ func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly bool) (wi
 		}
 	}
 	if _, ok := colOf[e]; !ok || len(cols) == 0 {
-		return witness{}, false
+		return witness{}, 0, false
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	n := len(cols)
 	prob, err := lp.New(3 * n) // x, plus, minus
 	if err != nil {
-		return witness{}, false
+		return witness{}, 0, false
 	}
 	defer prob.Close()
 	value := func(ref cellRef) int64 { return j.tables[ref.table].p.cells[ref.cell].value }
 	for c, col := range cols {
 		// x - plus + minus = truth
 		if prob.AddRow([]int{c, n + c, 2*n + c}, []float64{1, -1, 1}, lp.Eq, float64(value(col.ref))) != nil {
-			return witness{}, false
+			return witness{}, 0, false
 		}
 	}
 	ev := float64(value(e))
 	var err2 error
-	if d.up {
+	switch {
+	case probe:
+	case d.up:
 		err2 = prob.SetBounds(colOf[e], ev+float64(d.need), math.Inf(1))
-	} else {
+	default:
 		err2 = prob.SetBounds(colOf[e], 0, ev-float64(d.need))
 	}
 	if err2 != nil {
-		return witness{}, false
+		return witness{}, 0, false
 	}
 	// Additive relations of each table: conservation at every node of its network.
 	for _, t := range order {
@@ -104,7 +155,7 @@ func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly bool) (wi
 				}
 			}
 			if len(idx) > 0 && prob.AddRow(idx, coefs, lp.Eq, rhs) != nil {
-				return witness{}, false
+				return witness{}, 0, false
 			}
 		}
 	}
@@ -153,17 +204,28 @@ func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly bool) (wi
 					op = lp.Le
 				}
 				if prob.AddRow(idx, coefs, op, rhs) != nil {
-					return witness{}, false
+					return witness{}, 0, false
 				}
 			}
 		}
 	}
 	c := make([]float64, 3*n)
+	if probe {
+		c[colOf[e]] = 1
+		if d.up {
+			c[colOf[e]] = -1
+		}
+		obj, st, err := prob.Minimize(c)
+		if err != nil || st != lp.Optimal {
+			return witness{}, 0, false
+		}
+		return witness{}, math.Abs(obj), true
+	}
 	for i, col := range cols {
 		c[n+i], c[2*n+i] = col.weight, col.weight
 	}
 	if _, st, err := prob.Minimize(c); err != nil || st != lp.Optimal {
-		return witness{}, false
+		return witness{}, 0, false
 	}
 	w := witness{}
 	deltas := map[cellRef]int64{}
@@ -171,7 +233,7 @@ func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly bool) (wi
 		x := prob.Value(c)
 		r := math.Round(x)
 		if math.Abs(x-r) > intervalTolerance {
-			return witness{}, false
+			return witness{}, 0, false
 		}
 		if dv := int64(r) - value(col.ref); dv != 0 {
 			deltas[col.ref] = dv
@@ -185,7 +247,7 @@ func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly bool) (wi
 			}
 		}
 	}
-	return w, true
+	return w, 0, true
 }
 
 // lpColumn is a cell of lpWitness's program and what moving it costs.

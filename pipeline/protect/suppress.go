@@ -193,6 +193,56 @@ func (pr *protector) need(e cellRef) requirement {
 // systems knows the new systems of its cell are at most its own): e cannot rise above u in its eyes,
 // so the upward need is capped at u - v. Otherwise the need is the outsider's, ceil(v q) each way.
 func (pr *protector) singletonNeed(s, e cellRef) (requirement, bool) {
+	req, ok := pr.literalSingletonNeed(s, e)
+	if !ok {
+		return req, false
+	}
+	if c, capped := pr.j.tables[e.table].caps[capKey{e.cell, s}]; capped {
+		req.up, req.down = min(req.up, c.up), min(req.down, c.down)
+		if req.up == 0 && req.down == 0 {
+			return requirement{}, false
+		}
+	}
+	return req, true
+}
+
+// capKey names a sensitive cell of a table and a singleton known to its contributor.
+type capKey struct {
+	cell int32
+	s    cellRef
+}
+
+// capSingleton caps the requirement req of sensitive cell e against the contributor of singleton s
+// at what any pattern can give (reach): where the relations and the structural zeros alone bound e
+// once s is known (a stock whose previous period is a structural zero is at most its new systems),
+// no suppression can do more, and the rule cannot hold literally (as for the parts a singleton owns;
+// Hundepool et al. 2012, ch. 4, the singleton problem). It records the cap for e and s, and returns
+// the capped requirement and whether it is smaller than req.
+func (pr *protector) capSingleton(e, s cellRef, req requirement) (requirement, bool) {
+	out := req
+	if req.up > 0 {
+		if r, ok := pr.reach(e, s, direction{true, req.up}); ok && r < req.up {
+			out.up = max(0, r)
+		}
+	}
+	if req.down > 0 {
+		if r, ok := pr.reach(e, s, direction{false, req.down}); ok && r < req.down {
+			out.down = max(0, r)
+		}
+	}
+	if out == req {
+		return req, false
+	}
+	ts := pr.j.tables[e.table]
+	if ts.caps == nil {
+		ts.caps = map[capKey]requirement{}
+	}
+	ts.caps[capKey{e.cell, s}] = out
+	return out, true
+}
+
+// literalSingletonNeed is singletonNeed before the caps of capSingleton.
+func (pr *protector) literalSingletonNeed(s, e cellRef) (requirement, bool) {
 	p := pr.j.tables[e.table].p
 	v := p.cells[e.cell].value
 	t := pr.rules.interval.ceilMul(v)
@@ -666,10 +716,20 @@ func (pr *protector) protectSingletons(e cellRef) (bool, error) {
 		if !ok {
 			continue
 		}
-		var err error
-		if supp, ok, err = pr.secure(e, s, req, true, supp); err != nil || !ok {
+		next, ok, err := pr.secure(e, s, req, true, supp)
+		if err == nil && !ok {
+			// No pattern found: if none can exist, the requirement is capped at what one can give.
+			if capped, changed := pr.capSingleton(e, s, req); changed {
+				if capped.up == 0 && capped.down == 0 {
+					continue
+				}
+				next, ok, err = pr.secure(e, s, capped, true, supp)
+			}
+		}
+		if err != nil || !ok {
 			return false, err
 		}
+		supp = next
 	}
 	pr.setSupport(e, supp)
 	return true, nil
@@ -972,7 +1032,9 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 	lpFound := false
 	if !ok {
 		if w, ok = pr.lpWitness(e, fixed, d, true); !ok {
-			w, ok = pr.lpWitness(e, fixed, d, false)
+			if w, ok = pr.lpWitness(e, fixed, d, false); !ok && !pr.singleOnly {
+				w, ok = pr.lpWitnessOver(e, fixed, d, false, true)
+			}
 		}
 		lpFound = ok
 	}
