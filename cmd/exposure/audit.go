@@ -97,7 +97,7 @@ func auditWithPrevious(dir string, vocab *schemas.Vocabulary, tables []*protect.
 		}
 		key = &pub
 	}
-	self, err := publish.OpenRelease(dir, "", nil)
+	self, err := publish.OpenReleaseAs("release", dir, "", nil)
 	if err != nil {
 		return nil, err
 	}

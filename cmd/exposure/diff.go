@@ -63,11 +63,11 @@ for csv, to stdout. The exit status is 0 whether or not anything changed, 1 when
 				}
 				pub = &k
 			}
-			old, err := publish.OpenRelease(a[0], "", pub)
+			old, err := publish.OpenReleaseAs("release", a[0], "", pub)
 			if err != nil {
 				return failed(err)
 			}
-			later, err := publish.OpenRelease(a[1], "", pub)
+			later, err := publish.OpenReleaseAs("release", a[1], "", pub)
 			if err != nil {
 				return failed(err)
 			}

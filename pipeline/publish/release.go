@@ -34,47 +34,53 @@ type Release struct {
 // manifest must also carry a valid signature by that key. A folder that fails is refused with a
 // message naming the folder, what is wrong and what to do.
 func OpenRelease(dir, datasetID string, key *minisign.PublicKey) (*Release, error) {
+	return OpenReleaseAs("previous release", dir, datasetID, key)
+}
+
+// OpenReleaseAs is OpenRelease with role naming the folder in messages ("release" for the folders
+// exposure diff and audit compare, "previous release" for an earlier release of a build).
+func OpenReleaseAs(role, dir, datasetID string, key *minisign.PublicKey) (*Release, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
+		return nil, fmt.Errorf("%s %s: %w", role, showPath(dir), err)
 	}
 	if !info.IsDir() {
-		return nil, fmt.Errorf("previous release %s is not a folder: give the report folder of the earlier build", showPath(dir))
+		return nil, fmt.Errorf("%s %s is not a folder: give a report folder an earlier build wrote", role, showPath(dir))
 	}
 	m, err := ReadManifest(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("previous release %s has no %s: it is not a report folder (give the folder an earlier `exposure build` wrote)", showPath(dir), ManifestFile)
+		return nil, fmt.Errorf("%s %s has no %s: it is not a report folder (give the folder an earlier `exposure build` wrote)", role, showPath(dir), ManifestFile)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
+		return nil, fmt.Errorf("%s %s: %w", role, showPath(dir), err)
 	}
 	if datasetID != "" && m.Dataset.ID != datasetID {
-		return nil, fmt.Errorf("previous release %s is a release of dataset %q, not of %q: an earlier release must be of the same dataset", showPath(dir), m.Dataset.ID, datasetID)
+		return nil, fmt.Errorf("%s %s is a release of dataset %q, not of %q: an earlier release must be of the same dataset", role, showPath(dir), m.Dataset.ID, datasetID)
 	}
 	if key != nil {
 		check, err := VerifyPublished(dir, *key)
 		if err != nil {
-			return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
+			return nil, fmt.Errorf("%s %s: %w", role, showPath(dir), err)
 		}
 		if len(check.Differences) > 0 {
-			return nil, fmt.Errorf("previous release %s fails its signature check: %s:\n  %s", showPath(dir), check.Summary, strings.Join(check.Differences, "\n  "))
+			return nil, fmt.Errorf("%s %s fails its signature check: %s:\n  %s", role, showPath(dir), check.Summary, strings.Join(check.Differences, "\n  "))
 		}
 	} else {
 		diffs, err := CheckFiles(dir, m)
 		if err != nil {
-			return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
+			return nil, fmt.Errorf("%s %s: %w", role, showPath(dir), err)
 		}
 		if len(diffs) > 0 {
-			return nil, fmt.Errorf("previous release %s does not match its manifest (changed after its build, or not what it was): restore it as published:\n  %s", showPath(dir), strings.Join(diffs, "\n  "))
+			return nil, fmt.Errorf("%s %s does not match its manifest (changed after its build, or not what it was): restore it as published:\n  %s", role, showPath(dir), strings.Join(diffs, "\n  "))
 		}
 	}
 	vocab, tables, err := ReadCells(dir)
 	if err != nil {
-		return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
+		return nil, fmt.Errorf("%s %s: %w", role, showPath(dir), err)
 	}
 	digest, _, err := HashFile(filepath.Join(dir, ManifestFile))
 	if err != nil {
-		return nil, fmt.Errorf("previous release %s: %w", showPath(dir), err)
+		return nil, fmt.Errorf("%s %s: %w", role, showPath(dir), err)
 	}
 	return &Release{Dir: dir, Manifest: m, Vocab: vocab, Tables: tables, Sources: ReleaseSources(m), ManifestSHA256: digest}, nil
 }
