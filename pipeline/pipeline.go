@@ -157,27 +157,20 @@ func openPrevious(cfg Config, ds *ingest.Dataset) ([]protect.Earlier, []*publish
 	}
 	dirs = append(dirs, cfg.Previous...)
 	seen := map[string]bool{}
-	var earlier []protect.Earlier
-	var releases []*publish.Release
+	var unique []string
 	for _, d := range dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
 			return nil, nil, fmt.Errorf("previous release %s: %w", d, err)
 		}
-		if seen[abs] {
-			continue
+		if !seen[abs] {
+			seen[abs] = true
+			unique = append(unique, d)
 		}
-		seen[abs] = true
-		rel, err := publish.OpenRelease(d, ds.Config.ID, cfg.PreviousKey)
-		if err != nil {
-			return nil, nil, err
-		}
-		e, err := rel.Earlier(ds.Vocab, d)
-		if err != nil {
-			return nil, nil, err
-		}
-		earlier = append(earlier, e)
-		releases = append(releases, rel)
+	}
+	releases, earlier, err := publish.OpenReleases(unique, ds.Config.ID, cfg.PreviousKey, ds.Vocab)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Every cell once published stays public: a release built over earlier ones needs them too.
 	given := map[string]bool{}

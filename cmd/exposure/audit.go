@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"aead.dev/minisign"
 	"github.com/spf13/cobra"
 
 	"github.com/exposure-research/exposure/pipeline/ingest"
@@ -40,7 +39,19 @@ the releases derives.`,
   exposure audit /tmp/pacs-2019-v2 --previous /tmp/pacs-2019-v1`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			vocab, tables, err := publish.ReadCells(a[0])
+			// With earlier releases the folder is read as a release (manifest, digests, cells),
+			// once; without, its cells alone, as an outsider holding only them would.
+			var self *publish.Release
+			var vocab *schemas.Vocabulary
+			var tables []*protect.Table
+			var err error
+			if len(prev.dirs) > 0 {
+				if self, err = publish.OpenReleaseAs("release", a[0], "", nil); err == nil {
+					vocab, tables = self.Vocab, self.Tables
+				}
+			} else {
+				vocab, tables, err = publish.ReadCells(a[0])
+			}
 			if err != nil {
 				return failed(err)
 			}
@@ -50,8 +61,8 @@ the releases derives.`,
 			}
 			var report *protect.AuditReport
 			switch {
-			case len(prev.dirs) > 0:
-				report, err = auditWithPrevious(a[0], vocab, tables, relations, prev)
+			case self != nil:
+				report, err = auditWithPrevious(self, relations, prev)
 				if err == nil && dataset != "" && report.OK() {
 					fmt.Fprint(cmd.OutOrStdout(), report.String())
 					report = nil
@@ -86,36 +97,20 @@ the releases derives.`,
 	return cmd
 }
 
-// auditWithPrevious audits the report folder dir with the earlier releases of prev in the joint
-// model (protect.AuditWith).
-func auditWithPrevious(dir string, vocab *schemas.Vocabulary, tables []*protect.Table, relations []schemas.Relation, prev previousFlags) (*protect.AuditReport, error) {
-	var key *minisign.PublicKey
-	if prev.key != "" {
-		pub, err := readPublicKey(prev.key)
-		if err != nil {
-			return nil, err
-		}
-		key = &pub
-	}
-	self, err := publish.OpenReleaseAs("release", dir, "", nil)
+// auditWithPrevious audits the release self with the earlier releases of prev in the joint model
+// (protect.AuditWith).
+func auditWithPrevious(self *publish.Release, relations []schemas.Relation, prev previousFlags) (*protect.AuditReport, error) {
+	key, err := prev.publicKey()
 	if err != nil {
 		return nil, err
 	}
-	selfE, err := self.Earlier(vocab, dir)
+	selfE, err := self.Earlier(self.Vocab, self.Dir)
 	if err != nil {
 		return nil, err
 	}
-	var earlier []protect.Earlier
-	for _, d := range prev.dirs {
-		rel, err := publish.OpenRelease(d, self.Manifest.Dataset.ID, key)
-		if err != nil {
-			return nil, err
-		}
-		e, err := rel.Earlier(vocab, d)
-		if err != nil {
-			return nil, err
-		}
-		earlier = append(earlier, e)
+	_, earlier, err := publish.OpenReleases(prev.dirs, self.Manifest.Dataset.ID, key, self.Vocab)
+	if err != nil {
+		return nil, err
 	}
-	return protect.AuditWith(vocab, tables, relations, selfE, earlier)
+	return protect.AuditWith(self.Vocab, self.Tables, relations, selfE, earlier)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"aead.dev/minisign"
 	"github.com/spf13/cobra"
 
 	"github.com/exposure-research/exposure/pipeline"
@@ -22,12 +23,22 @@ func (f *previousFlags) register(cmd *cobra.Command) {
 // apply puts the flags into a build's configuration, reading the key.
 func (f *previousFlags) apply(cfg *pipeline.Config) error {
 	cfg.Previous = f.dirs
-	if f.key != "" {
-		pub, err := readPublicKey(f.key)
-		if err != nil {
-			return failed(err)
-		}
-		cfg.PreviousKey = &pub
+	key, err := f.publicKey()
+	if err != nil {
+		return failed(err)
 	}
+	cfg.PreviousKey = key
 	return nil
+}
+
+// publicKey reads --previous-key; nil without it.
+func (f *previousFlags) publicKey() (*minisign.PublicKey, error) {
+	if f.key == "" {
+		return nil, nil
+	}
+	pub, err := readPublicKey(f.key)
+	if err != nil {
+		return nil, err
+	}
+	return &pub, nil
 }

@@ -69,7 +69,8 @@ type earlierState struct {
 	linked   map[int32][]int        // current table -> releases whose versions are linked to it
 	stable   map[int32]int          // current table -> the release whose pattern it keeps
 	accepted map[DisclosedCell]bool // cells the publisher accepts as disclosed
-	// Accepted are the accepted cells that were indeed disclosed or unprotectable, sorted.
+	// Accepted are the accepted cells that were indeed disclosed or unprotectable, as found (see
+	// acceptedCells).
 	Accepted []DisclosedCell
 }
 
@@ -97,14 +98,14 @@ type coverKey struct {
 }
 
 // coverOf lists, per source and table, the inputs that cover it as "file sha256", sorted.
-func coverOf(add func(yield func(file, source, sha string, tables []schemas.TableRef))) map[coverKey][]string {
+func coverOf(inputs []EarlierInput) map[coverKey][]string {
 	out := map[coverKey][]string{}
-	add(func(file, source, sha string, tables []schemas.TableRef) {
-		for _, t := range tables {
-			k := coverKey{source, t}
-			out[k] = append(out[k], file+" "+sha)
+	for _, in := range inputs {
+		for _, t := range in.Tables {
+			k := coverKey{in.Source, t}
+			out[k] = append(out[k], in.File+" "+in.SHA256)
 		}
-	})
+	}
 	for k := range out {
 		slices.Sort(out[k])
 	}
@@ -128,14 +129,14 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 	for _, r := range ds.Relations {
 		rels = append(rels, r.Normal(vocab))
 	}
-	cur := releaseCover{cover: coverOf(func(yield func(file, source, sha string, tables []schemas.TableRef)) {
-		for _, in := range ds.Inputs {
-			yield(in.File, in.Source, in.SHA256, in.Tables)
-		}
-	})}
+	self := Earlier{}
 	for _, s := range sources {
-		cur.sources = append(cur.sources, s.ID)
+		self.Sources = append(self.Sources, s.ID)
 	}
+	for _, in := range ds.Inputs {
+		self.Inputs = append(self.Inputs, EarlierInput{File: in.File, Source: in.Source, SHA256: in.SHA256, Tables: in.Tables})
+	}
+	cur := self.releaseCover()
 	index := map[schemas.TableRef]int32{}
 	n := int32(len(j.tables))
 	for i, ts := range j.tables {
@@ -163,23 +164,19 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 	// Newest release first: a stable table keeps the newest earlier pattern; older versions of it
 	// are linked like those of a changed table.
 	es.names = make([]string, len(earlier))
-	covers := make([]map[coverKey][]string, len(earlier))
+	covers := make([]releaseCover, len(earlier))
 	for r := range earlier {
-		covers[r] = earlier[r].cover()
+		covers[r] = earlier[r].releaseCover()
 	}
-	// versions lists, per current table, the earlier versions added to j so far (newest first).
-	type version struct {
-		table   int32
-		release int
-	}
+	// versions lists, per current table, the earlier versions added to j so far (newest first);
+	// pairs, the pairs of them that must agree at some leaves.
 	versions := map[int32][]version{}
-	links := map[int32][]versionLink{} // per current table: pairs of its earlier versions ...
-	linkTo := map[int32][]int32{}      // ... the second of each pair
+	pairs := map[int32][]versionPair{}
 	for r := len(earlier) - 1; r >= 0; r-- {
 		e := &earlier[r]
 		es.names[r] = e.Name
 		rulesSame := sameRules(e, ds.Config.Protection, rels)
-		old := covers[r]
+		old := covers[r].cover
 		for _, ot := range e.Tables {
 			ref := schemas.TableRef{Period: ot.Period, Metric: ot.Metric}
 			ti, ok := index[ref]
@@ -205,35 +202,15 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 			}
 			// The newer earlier versions of the table already in j: equal to this one wherever the
 			// two releases' inputs are the same, which the completion must respect too.
-			var others []versionLink
-			for _, v := range versions[ti] {
-				vs := j.tables[v.table]
-				vsame, _, err := j.sameLeaves(vs, releaseCover{sources: earlier[v.release].Sources, cover: covers[v.release]}, ot, e, old)
-				if err != nil {
-					return nil, err
-				}
-				others = append(others, versionLink{v.table, vsame})
+			others, err := j.versionLinks(versions[ti], covers, ot, e, old)
+			if err != nil {
+				return nil, err
 			}
 			ots, err := j.earlierTable(b, ts, ot, same, e.Name)
 			if err != nil {
 				return nil, err
 			}
-			oi := int32(len(j.tables))
-			j.tables = append(j.tables, ots)
-			j.addOccurrence(&occurrence{
-				name:  fmt.Sprintf("%s as published by %s", ts.p.name(vocab), e.Name),
-				terms: []occTerm{{table: ti, coef: 1}, {table: oi, coef: -1}},
-				op:    schemas.RelEq,
-				mask:  same,
-			})
-			for _, o := range others {
-				j.addOccurrence(&occurrence{
-					name:  fmt.Sprintf("%s as published by %s and by a later release", ts.p.name(vocab), e.Name),
-					terms: []occTerm{{table: o.table, coef: 1}, {table: oi, coef: -1}},
-					op:    schemas.RelEq,
-					mask:  o.same,
-				})
-			}
+			oi := j.addVersion(ti, ots, e.Name, same, others)
 			// The newest earlier pattern is carried forward (tau-ARGUS's a-priori suppressions):
 			// what it withheld is withheld again to start with, and the pass that publishes
 			// unneeded cells takes back what this release does not need.
@@ -245,9 +222,8 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 				}
 			}
 			versions[ti] = append(versions[ti], version{oi, r})
-			links[ti] = append(links[ti], others...)
-			for range others {
-				linkTo[ti] = append(linkTo[ti], oi)
+			for _, o := range others {
+				pairs[ti] = append(pairs[ti], versionPair{o.table, oi, o.same})
 			}
 			es.linked[ti] = append(es.linked[ti], r)
 			// Cells published before with the value they have now stay published.
@@ -282,7 +258,7 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 		if len(tables) == 0 {
 			continue
 		}
-		if err := completeVersions(j, tables, links[ti], linkTo[ti]); err != nil {
+		if err := completeVersions(j, tables, pairs[ti]); err != nil {
 			return nil, fmt.Errorf("%s as published by the earlier releases: %w", j.tables[ti].p.name(vocab), err)
 		}
 	}
@@ -299,8 +275,6 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 			}
 		}
 	}
-	slices.SortFunc(es.Accepted, schemas.CellID.Compare)
-	es.Accepted = slices.Compact(es.Accepted)
 	var list []*disclosure
 	for _, d := range found {
 		list = append(list, d)
@@ -322,12 +296,55 @@ type releaseCover struct {
 }
 
 // cover lists the release's inputs per source and table.
-func (e *Earlier) cover() map[coverKey][]string {
-	return coverOf(func(yield func(file, source, sha string, tables []schemas.TableRef)) {
-		for _, in := range e.Inputs {
-			yield(in.File, in.Source, in.SHA256, in.Tables)
+func (e *Earlier) cover() map[coverKey][]string { return coverOf(e.Inputs) }
+
+// releaseCover is the release's source ids and inputs per source and table.
+func (e *Earlier) releaseCover() releaseCover {
+	return releaseCover{sources: e.Sources, cover: e.cover()}
+}
+
+// version is an earlier release's version of a table in the joint problem: its table and release.
+type version struct {
+	table   int32
+	release int
+}
+
+// versionLinks returns, for the earlier version ot of release e (inputs per source and table old),
+// the leaves at which it equals each of the versions vs of the same table already in j (covers: the
+// releases' inputs, by release).
+func (j *joint) versionLinks(vs []version, covers []releaseCover, ot *Table, e *Earlier, old map[coverKey][]string) ([]versionLink, error) {
+	var out []versionLink
+	for _, v := range vs {
+		same, _, err := j.sameLeaves(j.tables[v.table], covers[v.release], ot, e, old)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, versionLink{v.table, same})
+	}
+	return out, nil
+}
+
+// addVersion adds ots, release name's version of current table ti, to j: equal to ti at the leaves
+// same, and to each earlier version of others at its leaves. It returns its index.
+func (j *joint) addVersion(ti int32, ots *tableState, name string, same []bool, others []versionLink) int32 {
+	oi := int32(len(j.tables))
+	j.tables = append(j.tables, ots)
+	table := j.tables[ti].p.name(j.lay.vocab)
+	j.addOccurrence(&occurrence{
+		name:  fmt.Sprintf("%s as published by %s", table, name),
+		terms: []occTerm{{table: ti, coef: 1}, {table: oi, coef: -1}},
+		op:    schemas.RelEq,
+		mask:  same,
 	})
+	for _, o := range others {
+		j.addOccurrence(&occurrence{
+			name:  fmt.Sprintf("%s as published by %s and by another earlier release", table, name),
+			terms: []occTerm{{table: o.table, coef: 1}, {table: oi, coef: -1}},
+			op:    schemas.RelEq,
+			mask:  o.same,
+		})
+	}
+	return oi
 }
 
 // sameLeaves returns the leaves (by key index) at which current table ts and its earlier version ot
@@ -471,12 +488,17 @@ type versionLink struct {
 	same  []bool
 }
 
+// versionPair is two earlier versions of a table and the leaves at which they are equal.
+type versionPair struct {
+	a, b int32
+	same []bool
+}
+
 // completeVersions sets the unknown cells (not ts.known) of the earlier versions tables of one
 // table to non-negative integers that satisfy every additive relation of each version with its
-// known cells, and make two versions equal at the leaves where links[i] says so (between
-// links[i].table and linkTo[i]), by one linear program; or fails when none exists. The values are
-// checked after rounding.
-func completeVersions(j *joint, tables []int32, links []versionLink, linkTo []int32) error {
+// known cells, and make the two versions of each pair equal at its leaves, by one linear program;
+// or fails when none exists. The values are checked after rounding.
+func completeVersions(j *joint, tables []int32, pairs []versionPair) error {
 	lay := j.lay
 	col := map[cellRef]int{}
 	n := 0
@@ -507,8 +529,8 @@ func completeVersions(j *joint, tables []int32, links []versionLink, linkTo []in
 				}
 			}
 		}
-		for li, l := range links {
-			a, b := j.tables[l.table], j.tables[linkTo[li]]
+		for _, l := range pairs {
+			a, b := j.tables[l.a], j.tables[l.b]
 			for k, in := range l.same {
 				if in && a.value(k) != b.value(k) {
 					return fmt.Errorf("two earlier releases disagree at a leaf their inputs say is the same")
@@ -561,8 +583,8 @@ func completeVersions(j *joint, tables []int32, links []versionLink, linkTo []in
 			}
 		}
 	}
-	for li, l := range links {
-		a, b := j.tables[l.table], j.tables[linkTo[li]]
+	for _, l := range pairs {
+		a, b := j.tables[l.a], j.tables[l.b]
 		for k, in := range l.same {
 			if !in {
 				continue
@@ -570,11 +592,11 @@ func completeVersions(j *joint, tables []int32, links []versionLink, linkTo []in
 			ca, cb := a.cellAt[k], b.cellAt[k]
 			switch {
 			case ca >= 0 && cb >= 0:
-				err = addRow([]cellRef{{l.table, ca}, {linkTo[li], cb}}, []float64{1, -1})
+				err = addRow([]cellRef{{l.a, ca}, {l.b, cb}}, []float64{1, -1})
 			case ca >= 0:
-				err = addRow([]cellRef{{l.table, ca}}, []float64{1})
+				err = addRow([]cellRef{{l.a, ca}}, []float64{1})
 			case cb >= 0:
-				err = addRow([]cellRef{{linkTo[li], cb}}, []float64{1})
+				err = addRow([]cellRef{{l.b, cb}}, []float64{1})
 			}
 			if err != nil {
 				return err
@@ -613,8 +635,6 @@ func (j *joint) waive(e cellRef) bool {
 	ts.waived[e.cell] = true
 	ts.free[e.cell] = true
 	j.earlier.Accepted = append(j.earlier.Accepted, d)
-	slices.SortFunc(j.earlier.Accepted, schemas.CellID.Compare)
-	j.earlier.Accepted = slices.Compact(j.earlier.Accepted)
 	return true
 }
 
@@ -658,19 +678,19 @@ func AuditWith(vocab *schemas.Vocabulary, tables []*Table, relations []schemas.R
 // linkPublished adds the published tables of the earlier releases to the published joint problem j,
 // linked where they are known to be equal.
 func (j *joint) linkPublished(self Earlier, earlier []Earlier) error {
-	cur := releaseCover{sources: self.Sources, cover: self.cover()}
+	cur := self.releaseCover()
 	index := map[schemas.TableRef]int32{}
 	for i, ts := range j.tables {
 		index[schemas.TableRef{Period: ts.p.period, Metric: ts.p.metric}] = int32(i)
 	}
-	type version struct {
-		table   int32
-		release int
+	covers := make([]releaseCover, len(earlier))
+	for r := range earlier {
+		covers[r] = earlier[r].releaseCover()
 	}
 	versions := map[int32][]version{}
 	for r := range earlier {
 		e := &earlier[r]
-		old := e.cover()
+		old := covers[r].cover
 		for _, ot := range e.Tables {
 			ti, ok := index[schemas.TableRef{Period: ot.Period, Metric: ot.Metric}]
 			if !ok {
@@ -680,13 +700,9 @@ func (j *joint) linkPublished(self Earlier, earlier []Earlier) error {
 			if err != nil {
 				return err
 			}
-			var others []versionLink
-			for _, v := range versions[ti] {
-				vsame, _, err := j.sameLeaves(j.tables[v.table], releaseCover{sources: earlier[v.release].Sources, cover: earlier[v.release].cover()}, ot, e, old)
-				if err != nil {
-					return err
-				}
-				others = append(others, versionLink{v.table, vsame})
+			others, err := j.versionLinks(versions[ti], covers, ot, e, old)
+			if err != nil {
+				return err
 			}
 			p, suppressed, err := publishedProblem(j.lay, ot)
 			if err != nil {
@@ -695,24 +711,7 @@ func (j *joint) linkPublished(self Earlier, earlier []Earlier) error {
 			ots := newTableState(j.lay, p)
 			copy(ots.free, suppressed)
 			ots.target, ots.frozen = false, true
-			oi := int32(len(j.tables))
-			j.tables = append(j.tables, ots)
-			j.addOccurrence(&occurrence{
-				name:  fmt.Sprintf("%s as published by %s", j.tables[ti].p.name(j.lay.vocab), e.Name),
-				terms: []occTerm{{table: ti, coef: 1}, {table: oi, coef: -1}},
-				op:    schemas.RelEq,
-				mask:  same,
-			})
-			// Two earlier versions are equal wherever their releases' inputs are the same.
-			for _, o := range others {
-				j.addOccurrence(&occurrence{
-					name:  fmt.Sprintf("%s as published by %s and by another earlier release", j.tables[ti].p.name(j.lay.vocab), e.Name),
-					terms: []occTerm{{table: o.table, coef: 1}, {table: oi, coef: -1}},
-					op:    schemas.RelEq,
-					mask:  o.same,
-				})
-			}
-			versions[ti] = append(versions[ti], version{oi, r})
+			versions[ti] = append(versions[ti], version{j.addVersion(ti, ots, e.Name, same, others), r})
 		}
 	}
 	return nil
@@ -725,4 +724,11 @@ func earlierDigests(earlier []Earlier) []string {
 		out = append(out, e.ManifestSHA256)
 	}
 	return out
+}
+
+// acceptedCells returns the accepted cells that needed it, sorted, each once.
+func (es *earlierState) acceptedCells() []DisclosedCell {
+	out := slices.Clone(es.Accepted)
+	slices.SortFunc(out, schemas.CellID.Compare)
+	return slices.Compact(out)
 }

@@ -27,11 +27,7 @@ import (
 // distance (those the groups of the proof allow): the last resort, for a move no template of at
 // most maxTemplateMembers tables expresses (a stock whose flows are known moves only with the
 // flows of the next periods).
-func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly bool) (witness, bool) {
-	return pr.lpWitnessOver(e, fixed, d, freeOnly, false)
-}
-
-func (pr *protector) lpWitnessOver(e, fixed cellRef, d direction, freeOnly, wide bool) (witness, bool) {
+func (pr *protector) lpWitness(e, fixed cellRef, d direction, freeOnly, wide bool) (witness, bool) {
 	w, _, ok := pr.lpProgram(e, fixed, d, freeOnly, wide, false)
 	return w, ok
 }
@@ -52,7 +48,7 @@ func (pr *protector) reach(e, fixed cellRef, d direction) (int64, bool) {
 	return int64(math.Floor(v - x + intervalTolerance)), true
 }
 
-// lpProgram is lpWitnessOver's program; with probe it finds the extreme of e in direction d instead
+// lpProgram is lpWitness's program; with probe it finds the extreme of e in direction d instead
 // of a witness and returns it.
 func (pr *protector) lpProgram(e, fixed cellRef, d direction, freeOnly, wide, probe bool) (witness, float64, bool) {
 	j := pr.j

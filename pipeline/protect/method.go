@@ -227,7 +227,7 @@ func (pr *protector) proveCell(e cellRef, moved map[cellRef]bool) string {
 		return msg
 	}
 	if pr.needsSwap(e) {
-		w, ok := pr.findSwap(e)
+		w, ok := pr.swap(e, false)
 		if !ok {
 			return "no swap with a withheld zero takes it to 0"
 		}

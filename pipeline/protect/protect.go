@@ -137,7 +137,7 @@ func Protect(ctx context.Context, ds *ingest.Dataset, opts Options) (*Result, er
 			Breaks:       append([]ingest.Break(nil), ds.Config.Breaks...),
 			Estimates:    append([]ingest.Estimate(nil), ds.Config.Estimates...),
 			Comparisons:  append([][]string(nil), ds.Config.Comparisons...),
-			Accepted:     slices.Clone(j.earlier.Accepted),
+			Accepted:     j.earlier.acceptedCells(),
 			Previous:     earlierDigests(opts.Earlier),
 		},
 		Tables: out,

@@ -1031,9 +1031,9 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 	pr.invalidate()
 	lpFound := false
 	if !ok {
-		if w, ok = pr.lpWitness(e, fixed, d, true); !ok {
-			if w, ok = pr.lpWitness(e, fixed, d, false); !ok && !pr.singleOnly {
-				w, ok = pr.lpWitnessOver(e, fixed, d, false, true)
+		if w, ok = pr.lpWitness(e, fixed, d, true, false); !ok {
+			if w, ok = pr.lpWitness(e, fixed, d, false, false); !ok && !pr.singleOnly {
+				w, ok = pr.lpWitness(e, fixed, d, false, true)
 			}
 		}
 		lpFound = ok

@@ -25,7 +25,7 @@ func (pr *protector) findWitness(e, fixed cellRef, d direction) (witness, bool) 
 	if w, ok := pr.recordedWitness(e, fixed, d); ok {
 		return w, true
 	}
-	if w, ok := pr.lpWitness(e, fixed, d, true); ok {
+	if w, ok := pr.lpWitness(e, fixed, d, true, false); ok {
 		pr.recordWitness(e, fixed, d, w)
 		return w, true
 	}

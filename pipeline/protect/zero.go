@@ -284,21 +284,3 @@ func swapsZero(j *joint, w witness, e cellRef) bool {
 	}
 	return eDown && up >= 1
 }
-
-// findSwap finds e's swap witness on the current pattern without suppressing anything.
-func (pr *protector) findSwap(e cellRef) (witness, bool) {
-	d := direction{false, pr.j.tables[e.table].p.cells[e.cell].value}
-	for _, tpl := range pr.j.templatesOf(e.table) {
-		if !pr.usable(tpl, e, cellRef{-1, -1}) {
-			continue
-		}
-		pr.load(e.table, tpl)
-		if !pr.nw.free[e.cell] || pr.nw.room(e.cell, false) < d.need {
-			continue
-		}
-		if w, ok := pr.swapFlow(e, tpl, d, false); ok {
-			return w, true
-		}
-	}
-	return pr.recordedSwap(e)
-}

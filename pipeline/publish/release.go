@@ -131,3 +131,23 @@ func (r *Release) Earlier(vocab *schemas.Vocabulary, name string) (protect.Earli
 	}
 	return e, nil
 }
+
+// OpenReleases opens the earlier releases in dirs, in that order, each checked by OpenRelease, and
+// returns them with what the protection and the audit know of each (Earlier, in vocab, named by
+// its folder).
+func OpenReleases(dirs []string, datasetID string, key *minisign.PublicKey, vocab *schemas.Vocabulary) ([]*Release, []protect.Earlier, error) {
+	var releases []*Release
+	var earlier []protect.Earlier
+	for _, d := range dirs {
+		rel, err := OpenRelease(d, datasetID, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		e, err := rel.Earlier(vocab, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		releases, earlier = append(releases, rel), append(earlier, e)
+	}
+	return releases, earlier, nil
+}
