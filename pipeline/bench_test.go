@@ -13,14 +13,17 @@ import (
 	"github.com/exposure-research/exposure/pipeline/trend"
 )
 
-var benchPeriods = flag.Int("bench.periods", 6, "weekly periods of the synthetic dataset of the stage benchmarks (63 gives about 1,000,000 rows)")
+var benchPeriods = flag.Int("bench.periods", 6, "weekly periods of the full-grid synthetic dataset of the stage benchmarks (63 gives 999,984 rows, bench/run.sh's 1,000,000)")
 
-// BenchmarkStages times each stage of a build on a synthetic dataset of all 249 countries, every
-// organization type and metric, and reports the cost per input row. Run with
+// BenchmarkStages times each stage of a build on a full-grid synthetic dataset (exposure synth
+// --shape full-grid: all 249 countries, every organization type and metric, the shape bench/run.sh
+// measures), and reports the cost per input row. Run with
 // -bench.periods=63 for about 1,000,000 rows; add -cpuprofile to see where the time goes.
 func BenchmarkStages(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "synth")
-	summary, err := synth.Generate(dir, synth.Options{Periods: *benchPeriods, Countries: 249, Seed: 1, Sources: 2, Density: 1})
+	opts := synth.DefaultOptions()
+	opts.Shape, opts.Periods, opts.Sources = synth.ShapeFullGrid, *benchPeriods, 4
+	summary, err := synth.Generate(dir, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

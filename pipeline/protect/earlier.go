@@ -217,7 +217,8 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 			if len(versions[ti]) == 0 {
 				for _, c := range ot.Cells {
 					if ci := ts.cellAt[j.lay.keyIndex(CellKey{c.Geo, c.Org})]; ci >= 0 && c.Suppressed() && !ts.free[ci] {
-						ts.free[ci], ts.secondary[ci] = true, true
+						ts.setFree(ci, true)
+						ts.secondary[ci] = true
 					}
 				}
 			}
@@ -271,7 +272,7 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 		for i, c := range ts.p.cells {
 			if ts.locked[i] && c.sensitive && es.accepted[DisclosedCell{Period: ts.p.period, Metric: ts.p.metric, Geo: c.key.Geo, Org: c.key.Org}] {
 				ts.p.cells[i].sensitive = false
-				ts.free[i] = false
+				ts.setFree(int32(i), false)
 			}
 		}
 	}
@@ -422,7 +423,7 @@ func (j *joint) keepPattern(ts *tableState, ot *Table, name string) error {
 		}
 	}
 	for i, c := range ot.Cells {
-		ts.free[i] = c.Suppressed()
+		ts.setFree(int32(i), c.Suppressed())
 		ts.secondary[i] = ts.free[i] && !ts.p.cells[i].sensitive
 	}
 	ts.frozen = true
@@ -476,7 +477,7 @@ func (j *joint) earlierTable(b *builder, ts *tableState, ot *Table, same []bool,
 	ots.target, ots.frozen = false, true
 	ots.known = known
 	for i, c := range ot.Cells {
-		ots.free[i] = c.Suppressed()
+		ots.setFree(int32(i), c.Suppressed())
 	}
 	return ots, nil
 }
@@ -633,7 +634,7 @@ func (j *joint) waive(e cellRef) bool {
 		ts.waived = make([]bool, len(ts.p.cells))
 	}
 	ts.waived[e.cell] = true
-	ts.free[e.cell] = true
+	ts.setFree(e.cell, true)
 	j.earlier.Accepted = append(j.earlier.Accepted, d)
 	return true
 }

@@ -33,6 +33,7 @@ type network struct {
 	freeEnd    []int32 // the free ones first, in adj[adjStart[n]:freeEnd[n]], so searches skip the rest
 	adj        []halfArc
 	pos        []int32 // position of arc a in its tail's list (2a) and its head's list (2a+1)
+	fill       []int32 // loadFree's fill pointers
 	avoid      []bool  // arcs a witness should use only when it must: cells with a single contributor
 
 	seen    []uint32 // per node: == epoch when visited in the current search
@@ -77,7 +78,11 @@ func newNetwork(lay *layout) *network {
 }
 
 // load sets the network to the arcs of p with reference values x and no arc free.
-func (nw *network) load(tail, head []int32, x []int64) {
+func (nw *network) load(tail, head []int32, x []int64) { nw.loadFree(tail, head, x, nil) }
+
+// loadFree is load with the arcs that free marks free (nil: none), each node's free arcs placed
+// first as setFree keeps them.
+func (nw *network) loadFree(tail, head []int32, x []int64, free []bool) {
 	m := len(tail)
 	nw.tail, nw.head = tail, head
 	nw.x = x
@@ -90,7 +95,11 @@ func (nw *network) load(tail, head []int32, x []int64) {
 		nw.hi[a] = noBound
 	}
 	nw.free = growBool(nw.free, m)
-	clear(nw.free)
+	if free != nil {
+		copy(nw.free, free)
+	} else {
+		clear(nw.free)
+	}
 	nw.avoid = growBool(nw.avoid, m)
 	clear(nw.avoid)
 	nw.mark = growU32(nw.mark, m)
@@ -109,9 +118,10 @@ func (nw *network) load(tail, head []int32, x []int64) {
 	}
 	nw.adj = nw.adj[:2*m]
 	nw.pos = growI32(nw.pos, 2*m)
+	// Two passes over the arcs, the free ones first, each node's list filled from its start: after
+	// the first pass the fill pointers are where the node's free arcs end.
 	copy(nw.freeEnd, nw.adjStart)
-	fill := nw.freeEnd // used as fill pointers, then reset: no arc is free yet
-	for a := 0; a < m; a++ {
+	place := func(a int, fill []int32) {
 		nw.pos[2*a] = fill[tail[a]]
 		nw.adj[fill[tail[a]]] = halfArc{arc: int32(a), next: head[a], fwd: true}
 		fill[tail[a]]++
@@ -119,7 +129,17 @@ func (nw *network) load(tail, head []int32, x []int64) {
 		nw.adj[fill[head[a]]] = halfArc{arc: int32(a), next: tail[a]}
 		fill[head[a]]++
 	}
-	copy(nw.freeEnd, nw.adjStart)
+	for a := 0; a < m && free != nil; a++ {
+		if free[a] {
+			place(a, nw.freeEnd)
+		}
+	}
+	nw.fill = append(nw.fill[:0], nw.freeEnd...)
+	for a := 0; a < m; a++ {
+		if free == nil || !free[a] {
+			place(a, nw.fill)
+		}
+	}
 }
 
 // setFree suppresses (free) or publishes (fixes) arc a, keeping each node's free arcs first.

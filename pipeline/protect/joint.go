@@ -103,9 +103,13 @@ const (
 // tableState is one table of the joint problem with its suppression pattern and the protection's
 // bookkeeping.
 type tableState struct {
-	p         *problem
-	cellAt    []int32 // by key index (GeoID*width + OrgID): the cell, or -1 for a structural zero
-	free      []bool  // suppressed now
+	p      *problem
+	cellAt []int32 // by key index (GeoID*width + OrgID): the cell, or -1 for a structural zero
+	free   []bool  // suppressed now; changed only through setFree
+	// version counts the changes of free, and stamp holds per cell the version of its last one, so
+	// that what a protector keeps of a template (tplView) catches up with the cells changed since.
+	version   uint32
+	stamp     []uint32
 	secondary []bool  // suppressed to protect another cell
 	locked    []bool  // may not be suppressed (published before and public); nil for none
 	frozen    bool    // the pattern may not change (an earlier release's table, or one kept unchanged)
@@ -157,6 +161,7 @@ func newTableState(lay *layout, p *problem) *tableState {
 	}
 	m := len(p.cells)
 	ts.free = make([]bool, m)
+	ts.stamp = make([]uint32, m)
 	ts.secondary = make([]bool, m)
 	ts.weight = make([]int64, m)
 	ts.support = make([][]cellRef, m)
@@ -173,6 +178,16 @@ func newTableState(lay *layout, p *problem) *tableState {
 		ts.weight[i] = suppressionCost(c.value, ts.base)
 	}
 	return ts
+}
+
+// setFree withholds (free) or publishes cell c, counting the change.
+func (ts *tableState) setFree(c int32, free bool) {
+	if ts.free[c] == free {
+		return
+	}
+	ts.free[c] = free
+	ts.version++
+	ts.stamp[c] = ts.version
 }
 
 // value returns the true value of the table's cell at key index k, 0 for a structural zero.
@@ -383,63 +398,58 @@ type changedOcc struct {
 }
 
 // bounds computes the template's bounds on the origin's working values around the point whose
-// values value gives: each member's cell stays non-negative, each changed inequality keeps its
-// slack, and a key that a member lacks or where a changed equality is in force is pinned.
+// values value gives, at every origin cell (boundsAt).
 func (j *joint) bounds(tpl *template, occs []changedOcc, value func(t, c int32) int64, lo, hi []int64) {
+	for i := range j.tables[tpl.members[0].table].p.cells {
+		lo[i], hi[i] = j.boundsAt(tpl, occs, value, int32(i))
+	}
+}
+
+// boundsAt returns the template's bounds on the working value of origin cell i around the point
+// whose values value gives: each member's cell stays non-negative, each changed inequality keeps
+// its slack, and a key that a member lacks or where a changed equality is in force is pinned. They
+// depend on the values at i's key alone.
+func (j *joint) boundsAt(tpl *template, occs []changedOcc, value func(t, c int32) int64, i int32) (lo, hi int64) {
 	origin := j.tables[tpl.members[0].table]
-	at := func(t int32, k int) int64 {
-		if c := j.tables[t].cellAt[k]; c >= 0 {
-			return value(t, c)
+	k := j.lay.keyIndex(origin.p.cells[i].key)
+	x := value(tpl.members[0].table, i)
+	fLo, fHi := -x, noBound
+	for mi, mb := range tpl.members[1:] {
+		pc := tpl.partners[mi][i]
+		if pc < 0 {
+			return x, x
 		}
-		return 0
-	}
-	for i, c := range origin.p.cells {
-		k := j.lay.keyIndex(c.key)
-		x := value(tpl.members[0].table, int32(i))
-		fLo, fHi := -x, noBound
-		pinned := false
-		for mi, mb := range tpl.members[1:] {
-			pc := tpl.partners[mi][i]
-			if pc < 0 {
-				pinned = true
-				break
-			}
-			v := value(mb.table, pc)
-			if mb.sign > 0 {
-				fLo = max(fLo, -v)
-			} else {
-				fHi = min(fHi, v)
-			}
-		}
-		for _, ch := range occs {
-			if pinned || !ch.o.inForce(k) {
-				continue
-			}
-			if ch.o.op == schemas.RelEq {
-				pinned = true
-				break
-			}
-			var lhs int64
-			for _, term := range ch.o.terms {
-				lhs += term.coef * at(term.table, k)
-			}
-			slack := max(0, -lhs)
-			if ch.net > 0 {
-				fHi = min(fHi, slack/ch.net)
-			} else {
-				fLo = max(fLo, -(slack / -ch.net))
-			}
-		}
-		if pinned {
-			fLo, fHi = 0, 0
-		}
-		lo[i] = x + fLo
-		if fHi == noBound {
-			hi[i] = noBound
+		v := value(mb.table, pc)
+		if mb.sign > 0 {
+			fLo = max(fLo, -v)
 		} else {
-			hi[i] = x + fHi
+			fHi = min(fHi, v)
 		}
 	}
+	for _, ch := range occs {
+		if !ch.o.inForce(k) {
+			continue
+		}
+		if ch.o.op == schemas.RelEq {
+			return x, x
+		}
+		var lhs int64
+		for _, term := range ch.o.terms {
+			if c := j.tables[term.table].cellAt[k]; c >= 0 {
+				lhs += term.coef * value(term.table, c)
+			}
+		}
+		slack := max(0, -lhs)
+		if ch.net > 0 {
+			fHi = min(fHi, slack/ch.net)
+		} else {
+			fLo = max(fLo, -(slack / -ch.net))
+		}
+	}
+	if fHi == noBound {
+		return x + fLo, noBound
+	}
+	return x + fLo, x + fHi
 }
 
 // memberCell returns the cell of member mi (0 is the origin) at origin cell i, or -1.

@@ -47,7 +47,6 @@ func protectJointCtx(ctx context.Context, j *joint, prs []*protector, done func(
 	}
 	pr := prs[0]
 	pr.singleOnly, pr.allowed = false, nil
-	pr.invalidate()
 	var failures []error
 	for t, cells := range deferred {
 		for _, e := range cells {
@@ -79,7 +78,6 @@ func protectJointCtx(ctx context.Context, j *joint, prs []*protector, done func(
 		for _, t := range group {
 			pr.allowed[t] = true
 		}
-		pr.invalidate()
 		pr.publishUnneeded(group)
 		err := pr.prove(group)
 		if done != nil {
@@ -167,11 +165,11 @@ func (pr *protector) prove(group []int32) error {
 		}
 		for i, c := range ts.p.cells {
 			if ts.free[i] && !c.sensitive && !moved[cellRef{t, int32(i)}] {
-				ts.free[i], ts.secondary[i] = false, false
+				ts.setFree(int32(i), false)
+				ts.secondary[i] = false
 			}
 		}
 	}
-	pr.invalidate()
 	return nil
 }
 

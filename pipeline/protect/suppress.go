@@ -23,10 +23,11 @@ type protector struct {
 	singleOnly bool
 	allowed    []bool
 
-	cur    int32     // origin table the network holds, or -1
-	curTpl *template // template whose bounds and freeness it holds, or nil
-	x      []int64   // the origin's true values
-	tw     []int64   // per origin arc: what suppressing it costs in the template (noBound: not allowed)
+	cur   int32    // origin table the network holds, or -1
+	view  *tplView // the template whose bounds and freeness it holds, or nil
+	x     []int64  // the origin's true values
+	tw    []int64  // per origin arc: what suppressing it costs in the template (noBound: not allowed); the view's
+	views viewCache
 
 	trial  []cellRef // cells suppressed since the trial began, when recording
 	record bool
@@ -45,11 +46,9 @@ type pattern struct {
 
 // attach makes pr work on joint problem j.
 func (pr *protector) attach(j *joint) {
-	pr.j, pr.cur, pr.curTpl = j, -1, nil
+	pr.j, pr.cur, pr.view = j, -1, nil
+	pr.views = viewCache{}
 }
-
-// invalidate forgets what the network holds, after the joint state changed behind its back.
-func (pr *protector) invalidate() { pr.curTpl = nil }
 
 // usable reports whether pr may use template tpl now for a witness of e with cell fixed held at its
 // value: not when fixed is one of e's partners, which move with e.
@@ -76,77 +75,35 @@ func (pr *protector) usable(tpl *template, e, fixed cellRef) bool {
 
 // load makes the network hold origin table t with template tpl: its arcs, the template's bounds,
 // an arc free when its cells are suppressed in every member, to be avoided when one of them has a
-// single contributor, and the cost of suppressing it in the members where it is published.
+// single contributor, and the cost of suppressing it in the members where it is published. The
+// last three come from the template's view (view.go), brought up to date with the cells changed
+// since it was last loaded.
 func (pr *protector) load(t int32, tpl *template) {
-	if pr.cur == t && pr.curTpl == tpl {
+	nw := pr.nw
+	if pr.cur == t && pr.view != nil && pr.view.tpl == tpl {
+		pr.sync(pr.view)
 		return
 	}
-	ts := pr.j.tables[t]
-	p := ts.p
-	m := len(p.cells)
-	nw := pr.nw
+	v := pr.viewOf(tpl)
 	if pr.cur != t {
-		pr.x = grow(pr.x, m)
+		p := pr.j.tables[t].p
+		pr.x = grow(pr.x, len(p.cells))
 		for i, c := range p.cells {
 			pr.x[i] = c.value
 		}
-		nw.load(p.tail, p.head, pr.x)
+		nw.loadFree(p.tail, p.head, pr.x, v.free)
 		pr.cur = t
+	} else {
+		for a, free := range v.free {
+			if nw.free[a] != free {
+				nw.setFree(int32(a), free)
+			}
+		}
 	}
 	copy(nw.lo, tpl.lo)
 	copy(nw.hi, tpl.hi)
-	pr.tw = grow(pr.tw, m)
-	for a := int32(0); a < int32(m); a++ {
-		pr.refresh(tpl, a)
-	}
-	pr.curTpl = tpl
-}
-
-// refresh recomputes the freeness, avoidance and cost of origin arc a under tpl from the joint state.
-func (pr *protector) refresh(tpl *template, a int32) {
-	free, avoid := true, false
-	var cost int64
-	for mi, mb := range tpl.members {
-		c := tpl.memberCell(mi, a)
-		if c < 0 {
-			free, cost = false, noBound
-			break
-		}
-		ts := pr.j.tables[mb.table]
-		if ts.free[c] {
-			if ts.p.cells[c].contributors == 1 {
-				avoid = true
-			}
-			continue
-		}
-		free = false
-		if cost == noBound || ts.frozen || (ts.locked != nil && ts.locked[c]) {
-			cost = noBound
-			continue
-		}
-		cost += ts.weight[c]
-	}
-	pr.nw.setFree(a, free)
-	pr.nw.avoid[a] = avoid
-	pr.tw[a] = cost
-}
-
-// changed tells the loaded network that the state of cell ref changed.
-func (pr *protector) changed(ref cellRef) {
-	tpl := pr.curTpl
-	if tpl == nil {
-		return
-	}
-	origin := pr.j.tables[pr.cur]
-	for mi, mb := range tpl.members {
-		if mb.table != ref.table {
-			continue
-		}
-		k := pr.lay.keyIndex(pr.j.tables[ref.table].p.cells[ref.cell].key)
-		if a := origin.cellAt[k]; a >= 0 && tpl.memberCell(mi, a) == ref.cell {
-			pr.refresh(tpl, a)
-		}
-	}
+	copy(nw.avoid, v.avoid)
+	pr.tw, pr.view = v.tw, v
 }
 
 // suppress withholds cell ref to protect another.
@@ -155,12 +112,14 @@ func (pr *protector) suppress(ref cellRef) {
 	if ts.free[ref.cell] || ts.frozen || (ts.locked != nil && ts.locked[ref.cell]) {
 		return
 	}
-	ts.free[ref.cell] = true
+	ts.setFree(ref.cell, true)
 	ts.secondary[ref.cell] = true
 	if pr.record {
 		pr.trial = append(pr.trial, ref)
 	}
-	pr.changed(ref)
+	if v := pr.view; v != nil {
+		pr.sync(v)
+	}
 }
 
 // singleton reports whether suppressed cell ref has a single contributor, who knows its value.
@@ -643,10 +602,8 @@ func (pr *protector) tryTemplate(e, fixed cellRef, tpl *template, d direction) (
 	for _, ref := range pr.trial {
 		ts := pr.j.tables[ref.table]
 		cost += ts.weight[ref.cell]
-		ts.free[ref.cell], ts.secondary[ref.cell] = false, false
-	}
-	if len(pr.trial) > 0 {
-		pr.invalidate()
+		ts.setFree(ref.cell, false)
+		ts.secondary[ref.cell] = false
 	}
 	return cost, ok
 }
@@ -840,8 +797,7 @@ func (pr *protector) publishUnneeded(tables []int32) {
 		sort.SliceStable(cands, func(a, b int) bool { return ts.weight[cands[a]] > ts.weight[cands[b]] })
 		for _, a := range cands {
 			ref := cellRef{t, a}
-			ts.free[a] = false
-			pr.changed(ref)
+			ts.setFree(a, false)
 			clear(mark)
 			ok := true
 			type update struct {
@@ -866,8 +822,7 @@ func (pr *protector) publishUnneeded(tables []int32) {
 				updates = append(updates, update{e, supp, sw})
 			}
 			if !ok {
-				ts.free[a] = true
-				pr.changed(ref)
+				ts.setFree(a, true)
 				continue
 			}
 			ts.secondary[a] = false
@@ -921,41 +876,52 @@ func (pr *protector) composite(e, fixed cellRef, d direction) (witness, bool) {
 	if len(tpls) < 2 {
 		return witness{}, false
 	}
-	defer func() { pr.cur, pr.curTpl = -1, nil }()
+	j := pr.j
+	origin := j.tables[e.table]
 	moved := map[cellRef]int64{}
-	value := func(t, c int32) int64 { return pr.j.tables[t].p.cells[c].value + moved[cellRef{t, c}] }
-	m := len(pr.j.tables[e.table].p.cells)
-	base, lo, hi := make([]int64, m), make([]int64, m), make([]int64, m)
+	value := func(t, c int32) int64 { return j.tables[t].p.cells[c].value + moved[cellRef{t, c}] }
+	// The keys at which a move so far changed a cell: the bounds of a template differ from its own
+	// (taken at the truth) there alone (boundsAt), and so do the origin's reference values.
+	var keys []int
+	atKey := map[int]bool{}
 	nw := pr.nw
 	remaining := d.need
 	for round := 0; remaining > 0 && round < 2*len(tpls); round++ {
 		progress := false
 		for _, tpl := range tpls {
-			for i := range base {
-				base[i] = value(e.table, int32(i))
-			}
-			pr.j.bounds(tpl, tpl.occs, value, lo, hi)
 			pr.load(e.table, tpl)
-			copy(pr.x, base) // the network's reference values
-			copy(nw.y, base)
-			copy(nw.lo, lo)
-			copy(nw.hi, hi)
-			pr.curTpl = nil // the bounds are no longer the template's own
-			room := nw.room(e.cell, d.up)
-			if !nw.free[e.cell] || room <= 0 {
-				continue
-			}
-			step := direction{d.up, min(remaining, room)}
-			if got := pr.flowUpTo(e, fixed, tpl, step); got > 0 {
-				w := pr.extractWitness(e, tpl, direction{d.up, got})
-				for i, c := range w.cells {
-					moved[c] += w.delta[i]
+			// The network's reference values and bounds at the point reached, at the keys moved.
+			for _, k := range keys {
+				if i := origin.cellAt[k]; i >= 0 {
+					pr.x[i] = value(e.table, i)
+					nw.y[i] = pr.x[i]
+					nw.lo[i], nw.hi[i] = j.boundsAt(tpl, tpl.occs, value, i)
 				}
-				remaining -= got
-				progress = true
 			}
-			nw.restore()
-			pr.cur = -1 // the reference values are no longer the truth
+			if room := nw.room(e.cell, d.up); nw.free[e.cell] && room > 0 {
+				step := direction{d.up, min(remaining, room)}
+				if got := pr.flowUpTo(e, fixed, tpl, step); got > 0 {
+					w := pr.extractWitness(e, tpl, direction{d.up, got})
+					for i, c := range w.cells {
+						moved[c] += w.delta[i]
+						if k := pr.lay.keyIndex(j.tables[c.table].p.cells[c.cell].key); !atKey[k] {
+							atKey[k] = true
+							keys = append(keys, k)
+						}
+					}
+					remaining -= got
+					progress = true
+				}
+				nw.restore()
+			}
+			// Back to the truth and the template's own bounds: the network holds tpl as load left it.
+			for _, k := range keys {
+				if i := origin.cellAt[k]; i >= 0 {
+					pr.x[i] = origin.p.cells[i].value
+					nw.y[i] = pr.x[i]
+					nw.lo[i], nw.hi[i] = tpl.lo[i], tpl.hi[i]
+				}
+			}
 			if remaining == 0 {
 				break
 			}
@@ -1018,21 +984,25 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 			saved[mb.table] = slices.Clone(ts.free)
 			for i := range ts.free {
 				if ts.locked == nil || !ts.locked[i] {
-					ts.free[i] = true
+					ts.setFree(int32(i), true)
 				}
 			}
 		}
 	}
-	pr.invalidate()
 	w, ok := pr.moveWitness(e, fixed, d)
 	for t, free := range saved {
-		copy(j.tables[t].free, free)
+		for i, f := range free {
+			j.tables[t].setFree(int32(i), f)
+		}
 	}
-	pr.invalidate()
 	lpFound := false
-	if !ok {
+	// With the single-table template alone (phase A) the LP's program is e's table with every other
+	// table at its true values: the network with the template's bounds, whose maximum flow
+	// moveWitness has just found short with every cell withheld. The LP cannot do better there, and
+	// the cell is left to the phase that has every template.
+	if !ok && !pr.singleOnly {
 		if w, ok = pr.lpWitness(e, fixed, d, true, false); !ok {
-			if w, ok = pr.lpWitness(e, fixed, d, false, false); !ok && !pr.singleOnly {
+			if w, ok = pr.lpWitness(e, fixed, d, false, false); !ok {
 				w, ok = pr.lpWitness(e, fixed, d, false, true)
 			}
 		}
