@@ -271,3 +271,69 @@ func jointLP(t *rapid.T, v *schemas.Vocabulary, ds *ingest.Dataset, tables []*Ta
 	}
 	return lo, hi
 }
+
+// TestSingleTableLPAddsNothing checks on random linked datasets the reason the first phase of
+// protectJoint does not fall back to linear programming (widen): with the single-table template
+// alone, an LP over the cell's table, every other table at its true values, reaches no point that
+// the template's moves with every cell of the table withheld do not reach.
+func TestSingleTableLPAddsNothing(t *testing.T) {
+	v := defaultVocab(t)
+	rapid.Check(t, func(t *rapid.T) {
+		identity := rapid.Bool().Draw(t, "identity")
+		ds := testDataset(v, ingest.DefaultProtection(), randomLinked(t, v, identity)...)
+		ds.Relations = v.Relations()
+		if identity {
+			r, err := schemas.ParseRelation(identityText, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ds.Relations = append(ds.Relations, r)
+		}
+		res, err := Protect(context.Background(), ds, Options{Workers: 1})
+		if err != nil {
+			t.Fatalf("Protect: %v", err)
+		}
+		r, err := newRules(ds.Config.Protection, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := publishedJoint(v, res.Tables, ds.Relations)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := truthJoint(ds, r, pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr := newProtector(j.lay, r)
+		pr.attach(j)
+		pr.singleOnly = true
+		none := cellRef{-1, -1}
+		for ti, ts := range j.tables {
+			for i := range ts.free {
+				ts.setFree(int32(i), true)
+			}
+			for ci, c := range ts.p.cells {
+				e := cellRef{int32(ti), int32(ci)}
+				fixed := none
+				if rapid.Bool().Draw(t, "hold a cell") {
+					fixed = cellRef{int32(ti), int32(rapid.IntRange(0, len(ts.p.cells)-1).Draw(t, "held"))}
+					if fixed == e {
+						fixed = none
+					}
+				}
+				for _, up := range []bool{true, false} {
+					if !up && c.value == 0 {
+						continue
+					}
+					d := direction{up, rapid.Int64Range(1, max(1, c.value)).Draw(t, "need")}
+					_, byMove := pr.moveWitness(e, fixed, d)
+					w, byLP := pr.lpWitness(e, fixed, d, false, false)
+					if byLP && !byMove {
+						t.Fatalf("%s %v by %d (held %v): the LP finds %v, the moves nothing", pr.describeCell(e), up, d.need, fixed, w)
+					}
+				}
+			}
+		}
+	})
+}
