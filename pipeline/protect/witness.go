@@ -145,7 +145,7 @@ func checkWitness(j *joint, w witness, e cellRef, d direction, fixed cellRef) st
 	geo := j.lay.geo
 	width := j.lay.width
 	var moveOfE int64
-	byTable := map[int32]map[int]int64{} // table -> key index -> change
+	changes := make([]keyedChange, 0, len(w.cells)) // sorted by table, then key index
 	for i, c := range w.cells {
 		ts := j.tables[c.table]
 		cell := ts.p.cells[c.cell]
@@ -162,61 +162,107 @@ func checkWitness(j *joint, w witness, e cellRef, d direction, fixed cellRef) st
 		if c == e {
 			moveOfE = w.delta[i]
 		}
-		k := int(cell.key.Geo)*width + int(cell.key.Org)
-		if byTable[c.table] == nil {
-			byTable[c.table] = map[int]int64{}
-		}
-		byTable[c.table][k] = w.delta[i]
+		changes = append(changes, keyedChange{c.table, int(cell.key.Geo)*width + int(cell.key.Org), w.delta[i]})
 	}
 	if (d.up && moveOfE < d.need) || (!d.up && moveOfE > -d.need) {
 		return fmt.Sprintf("the witness moves the cell by %d, not by %d as needed", moveOfE, d.need)
 	}
-	// Additivity: what the changed leaves add up to at every total above them.
-	for t, changes := range byTable {
-		implied := map[int]int64{}
-		for k, dv := range changes {
-			g, o := schemas.GeoID(k/width), schemas.OrgID(k%width)
-			if o == schemas.OrgAll || geo.Node(g).Level != schemas.Country {
-				continue
-			}
-			areas := append([]schemas.GeoID{g}, geo.Ancestors(g)...)
-			for _, a := range areas {
-				implied[int(a)*width+int(o)] += dv
-				implied[int(a)*width+int(schemas.OrgAll)] += dv
-			}
+	slices.SortFunc(changes, compareKeyed)
+	// Additivity: what the changed leaves add up to at every total above them, in every table.
+	var implied []keyedChange
+	for _, ch := range changes {
+		g, o := schemas.GeoID(ch.key/width), schemas.OrgID(ch.key%width)
+		if o == schemas.OrgAll || geo.Node(g).Level != schemas.Country {
+			continue
 		}
-		for k, dv := range changes {
-			if implied[k] != dv {
-				return fmt.Sprintf("in the witness, %s changes by %d but its leaves by %d", describeKey(j, t, k), dv, implied[k])
-			}
+		for _, a := range append([]schemas.GeoID{g}, geo.Ancestors(g)...) {
+			implied = append(implied, keyedChange{ch.table, int(a)*width + int(o), ch.delta},
+				keyedChange{ch.table, int(a)*width + int(schemas.OrgAll), ch.delta})
 		}
-		for k, dv := range implied {
-			if dv != 0 && changes[k] != dv {
-				return fmt.Sprintf("in the witness, the leaves below %s change by %d but it changes by %d", describeKey(j, t, k), dv, changes[k])
+	}
+	slices.SortFunc(implied, compareKeyed)
+	implied = sumKeyed(implied)
+	for ci, ii := 0, 0; ci < len(changes) || ii < len(implied); {
+		switch {
+		case ii == len(implied) || (ci < len(changes) && compareKeyed(changes[ci], implied[ii]) < 0):
+			ch := changes[ci]
+			return fmt.Sprintf("in the witness, %s changes by %d but its leaves by 0", describeKey(j, ch.table, ch.key), ch.delta)
+		case ci == len(changes) || compareKeyed(implied[ii], changes[ci]) < 0:
+			if im := implied[ii]; im.delta != 0 {
+				return fmt.Sprintf("in the witness, the leaves below %s change by %d but it changes by 0", describeKey(j, im.table, im.key), im.delta)
+			}
+			ii++
+		default:
+			if ch, im := changes[ci], implied[ii]; ch.delta != im.delta {
+				return fmt.Sprintf("in the witness, %s changes by %d but its leaves by %d", describeKey(j, ch.table, ch.key), ch.delta, im.delta)
+			}
+			ci, ii = ci+1, ii+1
+		}
+	}
+	// Relations between tables, at every key where a term changed, each occurrence and key once.
+	changeAt := func(t int32, k int) int64 {
+		if i, ok := slices.BinarySearchFunc(changes, keyedChange{table: t, key: k}, compareKeyed); ok {
+			return changes[i].delta
+		}
+		return 0
+	}
+	var checks [][3]int // occurrence, key index, the changed table that links it
+	for i, ch := range changes {
+		if i > 0 && changes[i-1].table == ch.table {
+			continue
+		}
+		for _, l := range j.tables[ch.table].links {
+			for _, c2 := range changes[i:] {
+				if c2.table != ch.table {
+					break
+				}
+				checks = append(checks, [3]int{int(l.occ), c2.key, int(ch.table)})
 			}
 		}
 	}
-	// Relations between tables, at every key where a term changed.
-	checked := map[[2]int]bool{}
-	for t, changes := range byTable {
-		for _, l := range j.tables[t].links {
-			o := j.occs[l.occ]
-			for k := range changes {
-				if checked[[2]int{int(l.occ), k}] || !o.inForce(k) {
-					continue
-				}
-				checked[[2]int{int(l.occ), k}] = true
-				var lhs int64
-				for _, term := range o.terms {
-					lhs += term.coef * (j.tables[term.table].value(k) + byTable[term.table][k])
-				}
-				if (o.op == schemas.RelEq && lhs != 0) || (o.op == schemas.RelLe && lhs > 0) {
-					return fmt.Sprintf("the witness breaks the relation %s at %s", o.name, describeKey(j, t, k))
-				}
-			}
+	slices.SortFunc(checks, func(a, b [3]int) int { return slices.Compare(a[:], b[:]) })
+	checks = slices.CompactFunc(checks, func(a, b [3]int) bool { return a[0] == b[0] && a[1] == b[1] })
+	for _, c := range checks {
+		o, k := j.occs[c[0]], c[1]
+		if !o.inForce(k) {
+			continue
+		}
+		var lhs int64
+		for _, term := range o.terms {
+			lhs += term.coef * (j.tables[term.table].value(k) + changeAt(term.table, k))
+		}
+		if (o.op == schemas.RelEq && lhs != 0) || (o.op == schemas.RelLe && lhs > 0) {
+			return fmt.Sprintf("the witness breaks the relation %s at %s", o.name, describeKey(j, int32(c[2]), k))
 		}
 	}
 	return ""
+}
+
+// keyedChange is a witness's change of one cell, named by its table and key index.
+type keyedChange struct {
+	table int32
+	key   int
+	delta int64
+}
+
+func compareKeyed(a, b keyedChange) int {
+	if a.table != b.table {
+		return int(a.table - b.table)
+	}
+	return a.key - b.key
+}
+
+// sumKeyed merges the changes of each (table, key) of a sorted list into one, their sum.
+func sumKeyed(s []keyedChange) []keyedChange {
+	out := s[:0]
+	for _, c := range s {
+		if n := len(out); n > 0 && compareKeyed(out[n-1], c) == 0 {
+			out[n-1].delta += c.delta
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func describeRef(j *joint, c cellRef) string {
