@@ -28,13 +28,10 @@ type network struct {
 	x          []int64 // reference values
 	y          []int64 // working values during a search; equal to x between searches
 	lo, hi     []int64 // bounds of the working values; hi == noBound is +inf
-	free       []bool  // suppressed arcs; change only through setFree
-	adjStart   []int32 // CSR adjacency: arcs at node n are adj[adjStart[n]:adjStart[n+1]],
-	freeEnd    []int32 // the free ones first, in adj[adjStart[n]:freeEnd[n]], so searches skip the rest
-	adj        []halfArc
-	pos        []int32 // position of arc a in its tail's list (2a) and its head's list (2a+1)
-	fill       []int32 // loadFree's fill pointers
-	avoid      []bool  // arcs a witness should use only when it must: cells with a single contributor
+	// The arcs' lists: the network's own (load), or a template's view in the protection (tplView),
+	// which keeps them from one load to the next.
+	*arcLists
+	own arcLists
 
 	seen    []uint32 // per node: == epoch when visited in the current search
 	epoch   uint32
@@ -56,6 +53,18 @@ type network struct {
 	predState []int32
 }
 
+// arcLists is which arcs of a table are free and to be avoided, and the adjacency lists of its
+// nodes, each node's free arcs first.
+type arcLists struct {
+	free     []bool  // suppressed arcs; change only through setFree
+	avoid    []bool  // arcs a witness should use only when it must: cells with a single contributor
+	adjStart []int32 // CSR adjacency: arcs at node n are adj[adjStart[n]:adjStart[n+1]],
+	freeEnd  []int32 // the free ones first, in adj[adjStart[n]:freeEnd[n]], so searches skip the rest
+	adj      []halfArc
+	pos      []int32 // position of arc a in its tail's list (2a) and its head's list (2a+1)
+	fill     []int32 // build's fill pointers
+}
+
 // halfArc is an arc as seen from one of its nodes. It carries the node at the other end and the
 // direction, so that the searches' inner loops step across an arc without reading its tail and
 // head: on the 1,000,000-row synthetic dataset this took augment, the largest part of a build's CPU
@@ -73,16 +82,23 @@ type heapItem struct {
 
 func newNetwork(lay *layout) *network {
 	n := lay.nodes
-	return &network{lay: lay, adjStart: make([]int32, n+1), freeEnd: make([]int32, n), seen: make([]uint32, n),
-		pred: make([]int32, n), dist: make([]int64, n)}
+	nw := &network{lay: lay, seen: make([]uint32, n), pred: make([]int32, n), dist: make([]int64, n)}
+	nw.arcLists = &nw.own
+	return nw
 }
 
-// load sets the network to the arcs of p with reference values x and no arc free.
-func (nw *network) load(tail, head []int32, x []int64) { nw.loadFree(tail, head, x, nil) }
+// load sets the network to the arcs of p with reference values x and no arc free, in its own lists.
+func (nw *network) load(tail, head []int32, x []int64) {
+	nw.loadValues(tail, head, x)
+	nw.arcLists = &nw.own
+	nw.own.build(tail, head, len(nw.seen), nil)
+	nw.avoid = growBool(nw.avoid, len(tail))
+	clear(nw.avoid)
+}
 
-// loadFree is load with the arcs that free marks free (nil: none), each node's free arcs placed
-// first as setFree keeps them.
-func (nw *network) loadFree(tail, head []int32, x []int64, free []bool) {
+// loadValues sets the network to the arcs of p with reference values x and the bounds of
+// non-negativity, leaving the arcs' lists to the caller.
+func (nw *network) loadValues(tail, head []int32, x []int64) {
 	m := len(tail)
 	nw.tail, nw.head = tail, head
 	nw.x = x
@@ -94,77 +110,86 @@ func (nw *network) loadFree(tail, head []int32, x []int64, free []bool) {
 	for a := range nw.hi {
 		nw.hi[a] = noBound
 	}
-	nw.free = growBool(nw.free, m)
-	if free != nil {
-		copy(nw.free, free)
-	} else {
-		clear(nw.free)
-	}
-	nw.avoid = growBool(nw.avoid, m)
-	clear(nw.avoid)
 	nw.mark = growU32(nw.mark, m)
 	clear(nw.mark)
 	nw.markGen = 1
-	clear(nw.adjStart)
+}
+
+// build sets the lists to the arcs tail -> head over the given number of nodes, those that free
+// marks free (nil: none), each node's free arcs placed first as setFree keeps them.
+func (l *arcLists) build(tail, head []int32, nodes int, free []bool) {
+	m := len(tail)
+	l.free = growBool(l.free, m)
+	if free != nil {
+		copy(l.free, free)
+	} else {
+		clear(l.free)
+	}
+	l.adjStart = growI32(l.adjStart, nodes+1)
+	clear(l.adjStart)
 	for a := 0; a < m; a++ {
-		nw.adjStart[tail[a]+1]++
-		nw.adjStart[head[a]+1]++
+		l.adjStart[tail[a]+1]++
+		l.adjStart[head[a]+1]++
 	}
-	for i := 1; i < len(nw.adjStart); i++ {
-		nw.adjStart[i] += nw.adjStart[i-1]
+	for i := 1; i < len(l.adjStart); i++ {
+		l.adjStart[i] += l.adjStart[i-1]
 	}
-	if cap(nw.adj) < 2*m {
-		nw.adj = make([]halfArc, 2*m)
+	if cap(l.adj) < 2*m {
+		l.adj = make([]halfArc, 2*m)
 	}
-	nw.adj = nw.adj[:2*m]
-	nw.pos = growI32(nw.pos, 2*m)
+	l.adj = l.adj[:2*m]
+	l.pos = growI32(l.pos, 2*m)
 	// Two passes over the arcs, the free ones first, each node's list filled from its start: after
 	// the first pass the fill pointers are where the node's free arcs end.
-	copy(nw.freeEnd, nw.adjStart)
+	l.freeEnd = append(l.freeEnd[:0], l.adjStart[:nodes]...)
 	place := func(a int, fill []int32) {
-		nw.pos[2*a] = fill[tail[a]]
-		nw.adj[fill[tail[a]]] = halfArc{arc: int32(a), next: head[a], fwd: true}
+		l.pos[2*a] = fill[tail[a]]
+		l.adj[fill[tail[a]]] = halfArc{arc: int32(a), next: head[a], fwd: true}
 		fill[tail[a]]++
-		nw.pos[2*a+1] = fill[head[a]]
-		nw.adj[fill[head[a]]] = halfArc{arc: int32(a), next: tail[a]}
+		l.pos[2*a+1] = fill[head[a]]
+		l.adj[fill[head[a]]] = halfArc{arc: int32(a), next: tail[a]}
 		fill[head[a]]++
 	}
 	for a := 0; a < m && free != nil; a++ {
 		if free[a] {
-			place(a, nw.freeEnd)
+			place(a, l.freeEnd)
 		}
 	}
-	nw.fill = append(nw.fill[:0], nw.freeEnd...)
+	l.fill = append(l.fill[:0], l.freeEnd...)
 	for a := 0; a < m; a++ {
 		if free == nil || !free[a] {
-			place(a, nw.fill)
+			place(a, l.fill)
 		}
 	}
 }
 
 // setFree suppresses (free) or publishes (fixes) arc a, keeping each node's free arcs first.
-func (nw *network) setFree(a int32, free bool) {
-	if nw.free[a] == free {
+func (nw *network) setFree(a int32, free bool) { nw.arcLists.setFree(nw.tail, nw.head, a, free) }
+
+// setFree suppresses (free) or publishes (fixes) arc a = tail[a] -> head[a], keeping each node's
+// free arcs first.
+func (l *arcLists) setFree(tail, head []int32, a int32, free bool) {
+	if l.free[a] == free {
 		return
 	}
-	nw.free[a] = free
-	for end, n := range [2]int32{nw.tail[a], nw.head[a]} {
+	l.free[a] = free
+	for end, n := range [2]int32{tail[a], head[a]} {
 		var q int32
 		if free {
-			q = nw.freeEnd[n]
-			nw.freeEnd[n]++
+			q = l.freeEnd[n]
+			l.freeEnd[n]++
 		} else {
-			nw.freeEnd[n]--
-			q = nw.freeEnd[n]
+			l.freeEnd[n]--
+			q = l.freeEnd[n]
 		}
-		p := nw.pos[2*int(a)+end]
-		b := nw.adj[q]
-		nw.adj[p], nw.adj[q] = b, nw.adj[p]
-		nw.pos[2*int(a)+end] = q
+		p := l.pos[2*int(a)+end]
+		b := l.adj[q]
+		l.adj[p], l.adj[q] = b, l.adj[p]
+		l.pos[2*int(a)+end] = q
 		if b.fwd { // b leaves n: n is its tail
-			nw.pos[2*int(b.arc)] = p
+			l.pos[2*int(b.arc)] = p
 		} else {
-			nw.pos[2*int(b.arc)+1] = p
+			l.pos[2*int(b.arc)+1] = p
 		}
 	}
 }

@@ -27,6 +27,7 @@ type protector struct {
 	view  *tplView // the template whose bounds and freeness it holds, or nil
 	x     []int64  // the origin's true values
 	tw    []int64  // per origin arc: what suppressing it costs in the template (noBound: not allowed); the view's
+	free  []bool   // scratch of viewOf
 	views viewCache
 
 	trial  []cellRef // cells suppressed since the trial began, when recording
@@ -91,18 +92,12 @@ func (pr *protector) load(t int32, tpl *template) {
 		for i, c := range p.cells {
 			pr.x[i] = c.value
 		}
-		nw.loadFree(p.tail, p.head, pr.x, v.free)
+		nw.loadValues(p.tail, p.head, pr.x)
 		pr.cur = t
-	} else {
-		for a, free := range v.free {
-			if nw.free[a] != free {
-				nw.setFree(int32(a), free)
-			}
-		}
 	}
 	copy(nw.lo, tpl.lo)
 	copy(nw.hi, tpl.hi)
-	copy(nw.avoid, v.avoid)
+	nw.arcLists = &v.lists
 	pr.tw, pr.view = v.tw, v
 }
 

@@ -12,8 +12,7 @@ package protect
 // tplView is one template's view, current up to seen.
 type tplView struct {
 	tpl   *template
-	free  []bool
-	avoid []bool
+	lists arcLists // free and avoid per arc, and the origin's adjacency lists with the free arcs first
 	tw    []int64
 	seen  []uint32 // per member: the version of its table the view reflects
 	used  uint64   // when it was last loaded, for eviction
@@ -50,21 +49,23 @@ func (pr *protector) viewOf(tpl *template) *tplView {
 			}
 		}
 		delete(c.views, old.tpl)
-		if len(old.free) == len(tpl.lo) {
-			v = old // reuse its buffers
-		}
+		v = old // its buffers are reused
+	} else {
+		v = &tplView{}
 	}
 	m := len(tpl.lo)
-	if v == nil {
-		v = &tplView{free: make([]bool, m), avoid: make([]bool, m), tw: make([]int64, m)}
-	}
 	v.tpl, v.used, v.seen = tpl, c.clock, v.seen[:0]
 	for _, mb := range tpl.members {
 		v.seen = append(v.seen, pr.j.tables[mb.table].version)
 	}
+	pr.free = growBool(pr.free, m)
+	v.lists.avoid = growBool(v.lists.avoid, m)
+	v.tw = grow(v.tw, m)
 	for a := int32(0); a < int32(m); a++ {
-		pr.refresh(v, a)
+		pr.free[a], v.lists.avoid[a], v.tw[a] = pr.arcState(tpl, a)
 	}
+	p := pr.j.tables[tpl.members[0].table].p
+	v.lists.build(p.tail, p.head, pr.lay.nodes, pr.free)
 	c.views[tpl] = v
 	return v
 }
@@ -97,17 +98,26 @@ func (pr *protector) sync(v *tplView) {
 	}
 }
 
-// refresh recomputes the freeness, avoidance and cost of origin arc a in view v from the joint state,
-// and in the network when it holds v.
+// refresh recomputes the freeness, avoidance and cost of origin arc a in view v from the joint
+// state; the network sees it when it holds v.
 func (pr *protector) refresh(v *tplView, a int32) {
-	tpl := v.tpl
-	free, avoid := true, false
-	var cost int64
+	free, avoid, cost := pr.arcState(v.tpl, a)
+	if v.lists.free[a] != free {
+		p := pr.j.tables[v.tpl.members[0].table].p
+		v.lists.setFree(p.tail, p.head, a, free)
+	}
+	v.lists.avoid[a], v.tw[a] = avoid, cost
+}
+
+// arcState returns whether origin arc a is free under tpl (its cells suppressed in every member),
+// to be avoided (one of them has a single contributor), and what suppressing the rest costs
+// (noBound: some may not be suppressed).
+func (pr *protector) arcState(tpl *template, a int32) (free, avoid bool, cost int64) {
+	free = true
 	for mi, mb := range tpl.members {
 		c := tpl.memberCell(mi, a)
 		if c < 0 {
-			free, cost = false, noBound
-			break
+			return false, avoid, noBound
 		}
 		ts := pr.j.tables[mb.table]
 		if ts.free[c] {
@@ -123,9 +133,5 @@ func (pr *protector) refresh(v *tplView, a int32) {
 		}
 		cost += ts.weight[c]
 	}
-	v.free[a], v.avoid[a], v.tw[a] = free, avoid, cost
-	if pr.view == v {
-		pr.nw.setFree(a, free)
-		pr.nw.avoid[a] = avoid
-	}
+	return free, avoid, cost
 }

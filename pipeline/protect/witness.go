@@ -1,6 +1,7 @@
 package protect
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -104,11 +105,14 @@ func (pr *protector) moveWitness(e, fixed cellRef, d direction) (witness, bool) 
 // every member with its sign.
 func (pr *protector) extractWitness(e cellRef, tpl *template, d direction) witness {
 	nw := pr.nw
-	deltas := map[cellRef]int64{}
+	// Each member's cells at distinct origin arcs are distinct (a member has one cell per key), and
+	// e moves on no path: every cell is met once.
+	var w witness
 	add := func(a int32, f int64) {
 		for mi, mb := range tpl.members {
 			if c := tpl.memberCell(mi, a); c >= 0 {
-				deltas[cellRef{mb.table, c}] += mb.sign * f
+				w.cells = append(w.cells, cellRef{mb.table, c})
+				w.delta = append(w.delta, mb.sign*f)
 			}
 		}
 	}
@@ -122,17 +126,22 @@ func (pr *protector) extractWitness(e cellRef, tpl *template, d direction) witne
 			add(a, f)
 		}
 	}
-	var w witness
-	for c := range deltas {
-		if deltas[c] != 0 {
-			w.cells = append(w.cells, c)
-		}
-	}
-	slices.SortFunc(w.cells, compareRefs)
-	for _, c := range w.cells {
-		w.delta = append(w.delta, deltas[c])
-	}
+	sortWitness(&w)
 	return w
+}
+
+// sortWitness puts w's cells in order, their changes with them.
+func sortWitness(w *witness) {
+	idx := make([]int, len(w.cells))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return compareRefs(w.cells[a], w.cells[b]) })
+	cells, delta := make([]cellRef, len(idx)), make([]int64, len(idx))
+	for i, k := range idx {
+		cells[i], delta[i] = w.cells[k], w.delta[k]
+	}
+	w.cells, w.delta = cells, delta
 }
 
 // checkWitness confirms that w is a point of the joint system that moves e as direction d needs,
@@ -169,15 +178,18 @@ func checkWitness(j *joint, w witness, e cellRef, d direction, fixed cellRef) st
 	}
 	slices.SortFunc(changes, compareKeyed)
 	// Additivity: what the changed leaves add up to at every total above them, in every table.
-	var implied []keyedChange
+	implied := make([]keyedChange, 0, 10*len(changes))
 	for _, ch := range changes {
 		g, o := schemas.GeoID(ch.key/width), schemas.OrgID(ch.key%width)
 		if o == schemas.OrgAll || geo.Node(g).Level != schemas.Country {
 			continue
 		}
-		for _, a := range append([]schemas.GeoID{g}, geo.Ancestors(g)...) {
+		for a := g; ; a = geo.Node(a).Parent { // the leaf's area and every one above, to the world
 			implied = append(implied, keyedChange{ch.table, int(a)*width + int(o), ch.delta},
 				keyedChange{ch.table, int(a)*width + int(schemas.OrgAll), ch.delta})
+			if geo.Node(a).Parent == a {
+				break
+			}
 		}
 	}
 	slices.SortFunc(implied, compareKeyed)
@@ -246,10 +258,7 @@ type keyedChange struct {
 }
 
 func compareKeyed(a, b keyedChange) int {
-	if a.table != b.table {
-		return int(a.table - b.table)
-	}
-	return a.key - b.key
+	return cmp.Compare(int64(a.table)<<32|int64(a.key), int64(b.table)<<32|int64(b.key))
 }
 
 // sumKeyed merges the changes of each (table, key) of a sorted list into one, their sum.
