@@ -184,7 +184,7 @@ func (pr *protector) proveCell(e cellRef, moved map[cellRef]bool) string {
 		if req.up == 0 && req.down == 0 {
 			for _, d := range []direction{{true, 1}, {false, 1}} {
 				if w, ok := pr.findWitness(e, fixed, d); ok {
-					if msg := checkWitness(pr.j, w, e, d, fixed); msg != "" {
+					if msg := pr.ck.check(pr.j, w, e, d, fixed); msg != "" {
 						return msg
 					}
 					for _, c := range w.cells {
@@ -211,7 +211,7 @@ func (pr *protector) proveCell(e cellRef, moved map[cellRef]bool) string {
 				}
 				return fmt.Sprintf("no witness moves it %s by %d", what, d.need)
 			}
-			if msg := checkWitness(pr.j, w, e, d, fixed); msg != "" {
+			if msg := pr.ck.check(pr.j, w, e, d, fixed); msg != "" {
 				return msg
 			}
 			for _, c := range w.cells {
@@ -230,7 +230,7 @@ func (pr *protector) proveCell(e cellRef, moved map[cellRef]bool) string {
 			return "no swap with a withheld zero takes it to 0"
 		}
 		d := direction{false, pr.j.tables[e.table].p.cells[e.cell].value}
-		if msg := checkWitness(pr.j, w, e, d, none); msg != "" {
+		if msg := pr.ck.check(pr.j, w, e, d, none); msg != "" {
 			return msg
 		}
 		if !swapsZero(pr.j, w, e) {

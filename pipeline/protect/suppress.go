@@ -28,6 +28,7 @@ type protector struct {
 	x     []int64  // the origin's true values
 	tw    []int64  // per origin arc: what suppressing it costs in the template (noBound: not allowed); the view's
 	free  []bool   // scratch of viewOf
+	ck    checker  // scratch of checkWitness
 	views viewCache
 
 	trial  []cellRef // cells suppressed since the trial began, when recording
@@ -1012,7 +1013,7 @@ func (pr *protector) widen(e, fixed cellRef, d direction) (witness, bool) {
 		}
 	}
 	if lpFound {
-		if checkWitness(j, w, e, d, fixed) != "" {
+		if pr.ck.check(j, w, e, d, fixed) != "" {
 			return witness{}, false
 		}
 		pr.recordWitness(e, fixed, d, w)

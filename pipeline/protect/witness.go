@@ -1,7 +1,6 @@
 package protect
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -151,16 +150,33 @@ func sortWitness(w *witness) {
 // total changes by the sum of the changes of its leaves; every relation in force at a changed key
 // holds. It returns what fails, or "".
 func checkWitness(j *joint, w witness, e cellRef, d direction, fixed cellRef) string {
-	geo := j.lay.geo
-	width := j.lay.width
+	var c checker
+	return c.check(j, w, e, d, fixed)
+}
+
+// checker holds checkWitness's scratch, by key index, so that a worker checks witness after witness
+// without allocating: what the witness changes at each key of one table, what its leaves imply
+// there, and the keys written.
+type checker struct {
+	change, implied []int64
+	keys            []int
+	written         []bool
+}
+
+// check is checkWitness with the checker's scratch.
+func (ck *checker) check(j *joint, w witness, e cellRef, d direction, fixed cellRef) string {
+	if n := j.lay.geo.Len() * j.lay.width; len(ck.change) < n {
+		ck.change, ck.implied, ck.written = make([]int64, n), make([]int64, n), make([]bool, n)
+	}
 	var moveOfE int64
-	changes := make([]keyedChange, 0, len(w.cells)) // sorted by table, then key index
 	for i, c := range w.cells {
 		ts := j.tables[c.table]
 		cell := ts.p.cells[c.cell]
 		switch {
 		case w.delta[i] == 0:
 			return "a witness lists a cell it does not change"
+		case i > 0 && !w.cells[i-1].less(c):
+			return "a witness lists its cells out of order or twice"
 		case !ts.free[c.cell]:
 			return fmt.Sprintf("the witness changes published cell %s", describeRef(j, c))
 		case cell.value+w.delta[i] < 0:
@@ -171,107 +187,102 @@ func checkWitness(j *joint, w witness, e cellRef, d direction, fixed cellRef) st
 		if c == e {
 			moveOfE = w.delta[i]
 		}
-		changes = append(changes, keyedChange{c.table, int(cell.key.Geo)*width + int(cell.key.Org), w.delta[i]})
 	}
 	if (d.up && moveOfE < d.need) || (!d.up && moveOfE > -d.need) {
 		return fmt.Sprintf("the witness moves the cell by %d, not by %d as needed", moveOfE, d.need)
 	}
-	slices.SortFunc(changes, compareKeyed)
-	// Additivity: what the changed leaves add up to at every total above them, in every table.
-	implied := make([]keyedChange, 0, 10*len(changes))
-	for _, ch := range changes {
-		g, o := schemas.GeoID(ch.key/width), schemas.OrgID(ch.key%width)
-		if o == schemas.OrgAll || geo.Node(g).Level != schemas.Country {
-			continue
+	// Additivity, table by table (the cells come sorted by table): what the changed leaves add up to
+	// at every total above them.
+	for start := 0; start < len(w.cells); {
+		end := start
+		for end < len(w.cells) && w.cells[end].table == w.cells[start].table {
+			end++
 		}
-		for a := g; ; a = geo.Node(a).Parent { // the leaf's area and every one above, to the world
-			implied = append(implied, keyedChange{ch.table, int(a)*width + int(o), ch.delta},
-				keyedChange{ch.table, int(a)*width + int(schemas.OrgAll), ch.delta})
-			if geo.Node(a).Parent == a {
-				break
-			}
+		if msg := ck.additive(j, w, start, end); msg != "" {
+			return msg
 		}
+		start = end
 	}
-	slices.SortFunc(implied, compareKeyed)
-	implied = sumKeyed(implied)
-	for ci, ii := 0, 0; ci < len(changes) || ii < len(implied); {
-		switch {
-		case ii == len(implied) || (ci < len(changes) && compareKeyed(changes[ci], implied[ii]) < 0):
-			ch := changes[ci]
-			return fmt.Sprintf("in the witness, %s changes by %d but its leaves by 0", describeKey(j, ch.table, ch.key), ch.delta)
-		case ci == len(changes) || compareKeyed(implied[ii], changes[ci]) < 0:
-			if im := implied[ii]; im.delta != 0 {
-				return fmt.Sprintf("in the witness, the leaves below %s change by %d but it changes by 0", describeKey(j, im.table, im.key), im.delta)
-			}
-			ii++
-		default:
-			if ch, im := changes[ci], implied[ii]; ch.delta != im.delta {
-				return fmt.Sprintf("in the witness, %s changes by %d but its leaves by %d", describeKey(j, ch.table, ch.key), ch.delta, im.delta)
-			}
-			ci, ii = ci+1, ii+1
-		}
-	}
-	// Relations between tables, at every key where a term changed, each occurrence and key once.
+	// Relations between tables, at every key where a term changed.
 	changeAt := func(t int32, k int) int64 {
-		if i, ok := slices.BinarySearchFunc(changes, keyedChange{table: t, key: k}, compareKeyed); ok {
-			return changes[i].delta
+		c := j.tables[t].cellAt[k]
+		if c < 0 {
+			return 0
+		}
+		if i, ok := slices.BinarySearchFunc(w.cells, cellRef{t, c}, compareRefs); ok {
+			return w.delta[i]
 		}
 		return 0
 	}
-	var checks [][3]int // occurrence, key index, the changed table that links it
-	for i, ch := range changes {
-		if i > 0 && changes[i-1].table == ch.table {
-			continue
-		}
-		for _, l := range j.tables[ch.table].links {
-			for _, c2 := range changes[i:] {
-				if c2.table != ch.table {
-					break
-				}
-				checks = append(checks, [3]int{int(l.occ), c2.key, int(ch.table)})
+	for _, c := range w.cells {
+		ts := j.tables[c.table]
+		k := j.lay.keyIndex(ts.p.cells[c.cell].key)
+		for _, l := range ts.links {
+			o := j.occs[l.occ]
+			if !o.inForce(k) {
+				continue
 			}
-		}
-	}
-	slices.SortFunc(checks, func(a, b [3]int) int { return slices.Compare(a[:], b[:]) })
-	checks = slices.CompactFunc(checks, func(a, b [3]int) bool { return a[0] == b[0] && a[1] == b[1] })
-	for _, c := range checks {
-		o, k := j.occs[c[0]], c[1]
-		if !o.inForce(k) {
-			continue
-		}
-		var lhs int64
-		for _, term := range o.terms {
-			lhs += term.coef * (j.tables[term.table].value(k) + changeAt(term.table, k))
-		}
-		if (o.op == schemas.RelEq && lhs != 0) || (o.op == schemas.RelLe && lhs > 0) {
-			return fmt.Sprintf("the witness breaks the relation %s at %s", o.name, describeKey(j, int32(c[2]), k))
+			var lhs int64
+			for _, term := range o.terms {
+				lhs += term.coef * (j.tables[term.table].value(k) + changeAt(term.table, k))
+			}
+			if (o.op == schemas.RelEq && lhs != 0) || (o.op == schemas.RelLe && lhs > 0) {
+				return fmt.Sprintf("the witness breaks the relation %s at %s", o.name, describeKey(j, c.table, k))
+			}
 		}
 	}
 	return ""
 }
 
-// keyedChange is a witness's change of one cell, named by its table and key index.
-type keyedChange struct {
-	table int32
-	key   int
-	delta int64
-}
-
-func compareKeyed(a, b keyedChange) int {
-	return cmp.Compare(int64(a.table)<<32|int64(a.key), int64(b.table)<<32|int64(b.key))
-}
-
-// sumKeyed merges the changes of each (table, key) of a sorted list into one, their sum.
-func sumKeyed(s []keyedChange) []keyedChange {
-	out := s[:0]
-	for _, c := range s {
-		if n := len(out); n > 0 && compareKeyed(out[n-1], c) == 0 {
-			out[n-1].delta += c.delta
+// additive checks that the changes w.cells[start:end], all of one table, are additive: at every key,
+// the cell's change equals the sum of the changes of the leaves below it.
+func (ck *checker) additive(j *joint, w witness, start, end int) string {
+	geo := j.lay.geo
+	width := j.lay.width
+	t := w.cells[start].table
+	p := j.tables[t].p
+	write := func(k int) {
+		if !ck.written[k] {
+			ck.written[k] = true
+			ck.keys = append(ck.keys, k)
+		}
+	}
+	defer func() {
+		for _, k := range ck.keys {
+			ck.change[k], ck.implied[k], ck.written[k] = 0, 0, false
+		}
+		ck.keys = ck.keys[:0]
+	}()
+	for i := start; i < end; i++ {
+		k := j.lay.keyIndex(p.cells[w.cells[i].cell].key)
+		write(k)
+		ck.change[k] = w.delta[i]
+	}
+	for i := start; i < end; i++ {
+		key := p.cells[w.cells[i].cell].key
+		if key.Org == schemas.OrgAll || geo.Node(key.Geo).Level != schemas.Country {
 			continue
 		}
-		out = append(out, c)
+		for a := key.Geo; ; a = geo.Node(a).Parent { // the leaf's area and every one above, to the world
+			for _, k := range [2]int{int(a)*width + int(key.Org), int(a)*width + int(schemas.OrgAll)} {
+				write(k)
+				ck.implied[k] += w.delta[i]
+			}
+			if geo.Node(a).Parent == a {
+				break
+			}
+		}
 	}
-	return out
+	for _, k := range ck.keys {
+		switch ch, im := ck.change[k], ck.implied[k]; {
+		case ch == im:
+		case ch != 0:
+			return fmt.Sprintf("in the witness, %s changes by %d but its leaves by %d", describeKey(j, t, k), ch, im)
+		default:
+			return fmt.Sprintf("in the witness, the leaves below %s change by %d but it changes by 0", describeKey(j, t, k), im)
+		}
+	}
+	return ""
 }
 
 func describeRef(j *joint, c cellRef) string {

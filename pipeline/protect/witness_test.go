@@ -83,6 +83,11 @@ func TestCheckWitness(t *testing.T) {
 		{name: "a leaf without its totals", w: witness{cells: []cellRef{leaf}, delta: []int64{1}}, d: direction{true, 1}, fixed: none, want: "leaves below"},
 		{name: "a zero change listed", w: func() witness { w := move(1, true); w.delta[0] = 0; return w }(), d: direction{true, 1}, fixed: none, want: "does not change"},
 		{name: "a total without its leaves", w: func() witness { w := move(1, true); w.delta[len(w.delta)-1] = 2; return w }(), d: direction{true, 1}, fixed: none, want: "but its leaves by"},
+		{name: "cells out of order", w: func() witness {
+			w := move(1, true)
+			w.cells[0], w.cells[1] = w.cells[1], w.cells[0]
+			return w
+		}(), d: direction{true, 1}, fixed: none, want: "out of order"},
 		{name: "published cell", w: move(1, true), d: direction{true, 1}, fixed: none, want: "published cell",
 			setup: func() func() {
 				j.tables[ti[true]].setFree(0, false)
