@@ -107,9 +107,12 @@ type tableState struct {
 	cellAt []int32 // by key index (GeoID*width + OrgID): the cell, or -1 for a structural zero
 	free   []bool  // suppressed now; changed only through setFree
 	// version counts the changes of free, and stamp holds per cell the version of its last one, so
-	// that what a protector keeps of a template (tplView) catches up with the cells changed since.
+	// that what a protector keeps of a template (tplView) catches up with the cells changed since;
+	// log lists the cells of the changes since version logBase, a few at most (setFree).
 	version   uint32
 	stamp     []uint32
+	log       []int32
+	logBase   uint32
 	secondary []bool  // suppressed to protect another cell
 	locked    []bool  // may not be suppressed (published before and public); nil for none
 	frozen    bool    // the pattern may not change (an earlier release's table, or one kept unchanged)
@@ -188,7 +191,14 @@ func (ts *tableState) setFree(c int32, free bool) {
 	ts.free[c] = free
 	ts.version++
 	ts.stamp[c] = ts.version
+	if len(ts.log) >= maxLog {
+		ts.log, ts.logBase = ts.log[:0], ts.version-1
+	}
+	ts.log = append(ts.log, c)
 }
+
+// maxLog bounds a table's log of changes: a view further behind reads the stamps of every cell.
+const maxLog = 256
 
 // value returns the true value of the table's cell at key index k, 0 for a structural zero.
 func (ts *tableState) value(k int) int64 {

@@ -6,8 +6,9 @@ package protect
 // every arc; the checks of the protection switch between the few templates of a table thousands of
 // times while only a handful of cells change in between. So each protector keeps the views it
 // computed, and a view catches up with a member table by the cells changed since it last looked:
-// every change of a table's pattern goes through tableState.setFree, which counts it (version) and
-// stamps the cell.
+// every change of a table's pattern goes through tableState.setFree, which counts it (version),
+// stamps the cell and logs it (the last few), so a view reads the log, or the stamps when it is far
+// behind.
 
 // tplView is one template's view, current up to seen.
 type tplView struct {
@@ -82,17 +83,25 @@ func (pr *protector) sync(v *tplView) {
 		if ts.version == since {
 			continue
 		}
-		for c, st := range ts.stamp {
-			if st <= since {
-				continue
-			}
-			a := int32(c)
+		at := func(c int32) {
+			a := c
 			if mi > 0 {
-				if a = origin.cellAt[pr.lay.keyIndex(ts.p.cells[c].key)]; a < 0 || tpl.partners[mi-1][a] != int32(c) {
-					continue
+				if a = origin.cellAt[pr.lay.keyIndex(ts.p.cells[c].key)]; a < 0 || tpl.partners[mi-1][a] != c {
+					return
 				}
 			}
 			pr.refresh(v, a)
+		}
+		if since >= ts.logBase {
+			for _, c := range ts.log[since-ts.logBase:] {
+				at(c) // a cell changed twice is refreshed twice, to the same state
+			}
+		} else {
+			for c, st := range ts.stamp {
+				if st > since {
+					at(int32(c))
+				}
+			}
 		}
 		v.seen[mi] = ts.version
 	}

@@ -1,6 +1,10 @@
 package protect
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/exposure-research/exposure/schemas"
+)
 
 // Zeros behind an x. A method that never withholds a zero tells everyone that every x is at least 1,
 // which no sensitive cell of value 1 survives (SPEC 4). Zeros are therefore suppressed as secondary
@@ -229,20 +233,35 @@ func (pr *protector) recordedSwap(e cellRef) (witness, bool) {
 func (pr *protector) swapFlow(e cellRef, tpl *template, d direction, extend bool) (witness, bool) {
 	nw := pr.nw
 	zlo, zhi, zero := pr.j.swapBounds(tpl)
-	copy(nw.lo, zlo)
-	copy(nw.hi, zhi)
-	// The totals above e fall with it (a country with one leaf has a total that is the leaf):
-	// they may reach 0 too.
-	origin := pr.j.tables[e.table].p
-	ek := origin.cells[e.cell].key
-	for i, c := range origin.cells {
-		if contains2(pr.lay, c.key, ek) {
-			nw.lo[i], nw.hi[i] = tpl.lo[i], tpl.hi[i]
+	// The totals above e fall with it (a country with one leaf has a total that is the leaf): they
+	// may reach 0 too, and keep the template's bounds. The network searches within zlo and zhi,
+	// those totals set aside and put back after.
+	origin := pr.j.tables[e.table]
+	ek := origin.p.cells[e.cell].key
+	type saved struct {
+		i      int32
+		lo, hi int64
+	}
+	above := make([]saved, 0, 2*len(schemas.GeoLevels))
+	geo := pr.lay.geo
+	for a := ek.Geo; ; a = geo.Node(a).Parent {
+		for _, o := range [2]schemas.OrgID{ek.Org, schemas.OrgAll} {
+			if i := origin.cellAt[pr.lay.keyIndex(CellKey{a, o})]; i >= 0 && (len(above) == 0 || above[len(above)-1].i != i) {
+				above = append(above, saved{i, zlo[i], zhi[i]})
+				zlo[i], zhi[i] = tpl.lo[i], tpl.hi[i]
+			}
+		}
+		if geo.Node(a).Parent == a {
+			break
 		}
 	}
+	lo, hi := nw.lo, nw.hi
+	nw.lo, nw.hi = zlo, zhi
 	defer func() {
-		copy(nw.lo, tpl.lo)
-		copy(nw.hi, tpl.hi)
+		nw.lo, nw.hi = lo, hi
+		for _, s := range slices.Backward(above) {
+			zlo[s.i], zhi[s.i] = s.lo, s.hi
+		}
 	}()
 	src, dst, _ := pr.endpoints(e, cellRef{-1, -1}, tpl, d)
 	if !nw.swapPath(src, dst, e.cell, -1, d.need, zero, pr.tw, extend) {
