@@ -183,6 +183,15 @@ func newTableState(lay *layout, p *problem) *tableState {
 	return ts
 }
 
+// release drops what only the protection of the table's group needs (templates, witnesses' supports
+// and dependents, recorded witnesses, caps) once the group is proved: what stays is the pattern and
+// what other groups read of the table (its cells and their values, for the relations).
+func (ts *tableState) release() {
+	ts.tpls, ts.support, ts.dependents = nil, nil, nil
+	ts.lpFound, ts.swaps, ts.caps = nil, nil, nil
+	ts.weight, ts.log = nil, nil
+}
+
 // setFree withholds (free) or publishes cell c, counting the change.
 func (ts *tableState) setFree(c int32, free bool) {
 	if ts.free[c] == free {
@@ -280,16 +289,25 @@ func (j *joint) breakMask(o *occurrence, r schemas.Relation) []bool {
 	return mask
 }
 
-// templatesOf returns the templates of table t, the single-table template first, computing them on
-// first use.
+// templatesOf returns the templates of table t, the single-table template first, listing them on
+// first use; each is computed when first used (ready).
 func (j *joint) templatesOf(t int32) []*template {
 	ts := j.tables[t]
 	if ts.tpls == nil {
 		for _, members := range j.enumerateTemplates(t) {
-			ts.tpls = append(ts.tpls, j.makeTemplate(members))
+			ts.tpls = append(ts.tpls, &template{members: members})
 		}
 	}
 	return ts.tpls
+}
+
+// ready computes template tpl's partners and bounds if it has none yet: the tables in parallel use
+// the single-table template alone, so the others, which hold as much again per member, are computed
+// only for the cells that need them.
+func (j *joint) ready(tpl *template) {
+	if tpl.lo == nil {
+		j.makeTemplate(tpl)
+	}
 }
 
 // net returns the coefficient with which a move of the members changes occurrence o.
@@ -373,11 +391,12 @@ func memberKey(ms []member) string {
 	return b.String()
 }
 
-// makeTemplate computes a template's bounds on the origin's cells.
-func (j *joint) makeTemplate(members []member) *template {
+// makeTemplate computes a template's partners and its bounds on the origin's cells.
+func (j *joint) makeTemplate(tpl *template) {
+	members := tpl.members
 	origin := j.tables[members[0].table]
 	m := len(origin.p.cells)
-	tpl := &template{members: members, lo: make([]int64, m), hi: make([]int64, m)}
+	tpl.lo, tpl.hi = make([]int64, m), make([]int64, m)
 	for _, mb := range members[1:] {
 		part := make([]int32, m)
 		other := j.tables[mb.table]
@@ -398,7 +417,6 @@ func (j *joint) makeTemplate(members []member) *template {
 	}
 	tpl.occs = occs
 	j.bounds(tpl, occs, func(t int32, c int32) int64 { return j.tables[t].p.cells[c].value }, tpl.lo, tpl.hi)
-	return tpl
 }
 
 // changedOcc is an occurrence a template's members change, with the net coefficient of the move.

@@ -66,6 +66,22 @@ func randomLinked(t *rapid.T, v *schemas.Vocabulary, identity bool) []*ingest.Ta
 	return tables
 }
 
+// randomLinkedDataset wraps a random linked dataset (randomLinked) with the default protection and
+// the vocabulary's relations, and the stock-flow identity in half of the draws.
+func randomLinkedDataset(t *rapid.T, v *schemas.Vocabulary) *ingest.Dataset {
+	identity := rapid.Bool().Draw(t, "identity")
+	ds := testDataset(v, ingest.DefaultProtection(), randomLinked(t, v, identity)...)
+	ds.Relations = v.Relations()
+	if identity {
+		r, err := schemas.ParseRelation(identityText, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds.Relations = append(ds.Relations, r)
+	}
+	return ds
+}
+
 func metricIDOf(v *schemas.Vocabulary, code string) schemas.MetricID {
 	id, _ := v.MetricByCode(code)
 	return id
@@ -78,19 +94,8 @@ func metricIDOf(v *schemas.Vocabulary, code string) schemas.MetricID {
 func TestJointProperties(t *testing.T) {
 	v := defaultVocab(t)
 	rapid.Check(t, func(t *rapid.T) {
-		identity := rapid.Bool().Draw(t, "identity")
-		tables := randomLinked(t, v, identity)
-		prot := ingest.DefaultProtection()
-		prot.Interval = rapid.SampledFrom([]float64{0.1, 0.2, 0.5}).Draw(t, "q")
-		ds := testDataset(v, prot, tables...)
-		ds.Relations = v.Relations()
-		if identity {
-			r, err := schemas.ParseRelation(identityText, v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ds.Relations = append(ds.Relations, r)
-		}
+		ds := randomLinkedDataset(t, v)
+		ds.Config.Protection.Interval = rapid.SampledFrom([]float64{0.1, 0.2, 0.5}).Draw(t, "q")
 		res, err := Protect(context.Background(), ds, Options{Workers: 2})
 		if err != nil {
 			t.Fatalf("Protect: %v", err)
@@ -279,16 +284,7 @@ func jointLP(t *rapid.T, v *schemas.Vocabulary, ds *ingest.Dataset, tables []*Ta
 func TestSingleTableLPAddsNothing(t *testing.T) {
 	v := defaultVocab(t)
 	rapid.Check(t, func(t *rapid.T) {
-		identity := rapid.Bool().Draw(t, "identity")
-		ds := testDataset(v, ingest.DefaultProtection(), randomLinked(t, v, identity)...)
-		ds.Relations = v.Relations()
-		if identity {
-			r, err := schemas.ParseRelation(identityText, v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ds.Relations = append(ds.Relations, r)
-		}
+		ds := randomLinkedDataset(t, v)
 		res, err := Protect(context.Background(), ds, Options{Workers: 1})
 		if err != nil {
 			t.Fatalf("Protect: %v", err)

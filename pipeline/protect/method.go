@@ -80,6 +80,9 @@ func protectJointCtx(ctx context.Context, j *joint, prs []*protector, done func(
 		}
 		pr.publishUnneeded(group)
 		err := pr.prove(group)
+		for _, t := range group {
+			j.tables[t].release()
+		}
 		if done != nil {
 			for range group {
 				done()

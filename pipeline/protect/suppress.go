@@ -53,21 +53,23 @@ func (pr *protector) attach(j *joint) {
 }
 
 // usable reports whether pr may use template tpl now for a witness of e with cell fixed held at its
-// value: not when fixed is one of e's partners, which move with e.
+// value: not when fixed is one of e's partners, which move with e. A template is computed here when
+// first found usable (joint.ready): every use of one passes this test first.
 func (pr *protector) usable(tpl *template, e, fixed cellRef) bool {
 	if pr.singleOnly && len(tpl.members) > 1 {
 		return false
 	}
-	if fixed.table >= 0 {
-		for mi, mb := range tpl.members[1:] {
-			if mb.table == fixed.table && tpl.memberCell(mi+1, e.cell) == fixed.cell {
+	if pr.allowed != nil {
+		for _, m := range tpl.members {
+			if !pr.allowed[m.table] {
 				return false
 			}
 		}
 	}
-	if pr.allowed != nil {
-		for _, m := range tpl.members {
-			if !pr.allowed[m.table] {
+	pr.j.ready(tpl)
+	if fixed.table >= 0 {
+		for mi, mb := range tpl.members[1:] {
+			if mb.table == fixed.table && tpl.memberCell(mi+1, e.cell) == fixed.cell {
 				return false
 			}
 		}
