@@ -214,7 +214,7 @@ func publishedProblem(lay *layout, t *Table) (*problem, []bool, error) {
 		}
 		suppressed[i] = !ok
 		tail, head := lay.arc(k)
-		p.cells = append(p.cells, cell{key: k, flags: c.Flags, sources: c.Sources, value: v, largest: ingest.Unknown, second: ingest.Unknown})
+		p.cells = append(p.cells, cell{key: k, flags: c.Flags, sources: c.Sources, value: v})
 		p.tail = append(p.tail, tail)
 		p.head = append(p.head, head)
 	}

@@ -122,18 +122,16 @@ func (l *layout) relation(n int32) string {
 	return fmt.Sprintf("node %d", n)
 }
 
-// cell is one cell of a table with its true value and the facts the sensitivity rules need. For a
-// total, contributors is the sum over its leaves (an upper bound on the distinct organizations), and
-// largest/second are the two largest parts among its leaves', known only when every non-zero leaf
-// gives them.
+// cell is one cell of a table with its true value, its sensitivity and the facts the protection
+// needs after it. For a total, contributors is the sum over its leaves (an upper bound on the
+// distinct organizations). The dominance figures are read once, by the sensitivity rules
+// (makeProblem), and not kept.
 type cell struct {
 	key          CellKey
 	flags        schemas.ObsFlags
 	sources      SourceSet
 	value        int64
 	contributors int64
-	largest      int64 // or ingest.Unknown
-	second       int64 // or ingest.Unknown
 	sensitive    bool
 }
 
@@ -299,14 +297,15 @@ func (b *builder) makeProblem(t *ingest.Table, coverage []bool) (*problem, error
 			return nil, fmt.Errorf("%s: the total %s %s = %d is above %d, the largest count protected exactly",
 				p.name(lay.vocab), geo.Node(k.Geo).Code, lay.vocab.Org(k.Org).Code, a.value, maxCount)
 		}
-		c := cell{key: k, flags: a.flags, sources: a.sources, value: a.value, contributors: a.contributors, largest: ingest.Unknown, second: ingest.Unknown}
+		c := cell{key: k, flags: a.flags, sources: a.sources, value: a.value, contributors: a.contributors}
 		if coverage != nil && coverage[i] {
 			c.flags |= schemas.ObsBreak | schemas.BreakCoverage
 		}
+		largest, second := ingest.Unknown, ingest.Unknown
 		if !a.dominanceMissing && a.value > 0 {
-			c.largest, c.second = a.top1, a.top2
+			largest, second = a.top1, a.top2
 		}
-		c.sensitive = b.rules.sensitive(t.Metric, c.value, c.contributors, c.largest, c.second)
+		c.sensitive = b.rules.sensitive(t.Metric, c.value, c.contributors, largest, second)
 		tail, head := lay.arc(k)
 		p.cells = append(p.cells, c)
 		p.tail = append(p.tail, tail)

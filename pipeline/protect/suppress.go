@@ -644,6 +644,10 @@ func (pr *protector) needsSwap(e cellRef) bool {
 func (pr *protector) setSupport(e cellRef, supp []cellRef) {
 	slices.SortFunc(supp, compareRefs)
 	supp = slices.Compact(supp)
+	if cap(supp) > len(supp)+len(supp)/8 {
+		// Every sensitive cell's support is kept until its group is proved: no room to spare.
+		supp = slices.Clone(supp)
+	}
 	pr.j.tables[e.table].support[e.cell] = supp
 	for _, s := range supp {
 		dep := &pr.j.tables[s.table].dependents[s.cell]
