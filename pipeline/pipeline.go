@@ -10,10 +10,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 
 	"aead.dev/minisign"
 
@@ -43,13 +41,6 @@ func Tool(info buildinfo.Info) publish.ToolInfo {
 	}
 	return tool
 }
-
-// buildMemoryLimit is the soft limit of the Go runtime's memory during a build. With the default
-// GOGC the heap grows to twice what is alive before it is collected, which at 10,000,000 rows (about
-// 600 MB alive at the end of ingest and in protect) took the build to 1.4 GB; near the limit the
-// collector runs sooner instead, so the build stays under 1 GiB. It is soft: a dataset whose live data
-// is larger is built all the same, with more time spent collecting.
-const buildMemoryLimit = 900 << 20
 
 // Config is what a build needs: the dataset folder, where to publish, and the stages' options.
 type Config struct {
@@ -83,11 +74,9 @@ type Progress struct {
 // report folder atomically. On any error nothing is published and the previous report is untouched.
 //
 // Unless the process has a memory limit of its own (GOMEMLIMIT, or debug.SetMemoryLimit), Run sets
-// a soft limit of buildMemoryLimit for its duration.
+// a soft limit for its duration (limitMemory).
 func Run(ctx context.Context, cfg Config) (*publish.Manifest, error) {
-	if os.Getenv("GOMEMLIMIT") == "" && debug.SetMemoryLimit(-1) == math.MaxInt64 {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(buildMemoryLimit))
-	}
+	defer limitMemory()()
 	// The report folder is checked and locked first, so that a folder the build may not replace,
 	// or one another build is writing, is refused before the long work starts.
 	target, err := publish.OpenTarget(cfg.Out, cfg.Dataset)
