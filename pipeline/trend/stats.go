@@ -240,10 +240,10 @@ func senSlope(dates []schemas.Date, y []float64, variance float64, scratch []flo
 // is a buffer. Sen's slope needs four orders of up to 196,878 slopes (628 periods): selecting each
 // on all of them was most of the series statistics. So, as Floyd and Rivest do (CACM 18:165, 1975),
 // two values of a sorted sample bracket the orders wanted, one pass counts the values below the
-// bracket and keeps those inside (for the interval of Sen's slope, a few per cent of them), and a
-// sort of those few gives every order. The values are the order statistics whatever the sample:
-// when the bracket misses, or keeps more than scratch holds, or a is small, selections on all of a
-// fix the smallest and largest order, and a sort of what lies between gives the rest.
+// bracket and keeps those inside (for the interval of Sen's slope, a few per cent of them), and
+// selections among those few give every order (multiSelect). The values are the order statistics
+// whatever the sample: when the bracket misses, or keeps more than scratch holds, or a is small,
+// the selections run on all of a.
 func orderStats(a, scratch []float64, ks []int, out []float64) {
 	m := len(a)
 	const sampleSize = 1024
@@ -252,11 +252,12 @@ func orderStats(a, scratch []float64, ks []int, out []float64) {
 		for i := range sampleSize {
 			sample = append(sample, a[int(int64(i)*int64(m)/sampleSize)])
 		}
-		slices.Sort(sample)
 		kmin, kmax := slices.Min(ks), slices.Max(ks)
 		// A margin of about three standard deviations of the sample's rank of an order.
-		lo := sample[max(0, kmin*sampleSize/m-3*16)]
-		hi := sample[min(sampleSize-1, kmax*sampleSize/m+3*16)]
+		sLo, sHi := max(0, kmin*sampleSize/m-3*16), min(sampleSize-1, kmax*sampleSize/m+3*16)
+		var bracket [2]float64
+		multiSelect(sample, []int{sLo, sHi}, bracket[:])
+		lo, hi := bracket[0], bracket[1]
 		below := 0
 		inside := scratch[:0]
 		fits := true
@@ -273,24 +274,49 @@ func orderStats(a, scratch []float64, ks []int, out []float64) {
 			}
 		}
 		if fits && below <= kmin && kmax < below+len(inside) {
-			slices.Sort(inside)
+			inner := make([]int, len(ks))
 			for i, k := range ks {
-				out[i] = inside[k-below]
+				inner[i] = k - below
 			}
+			multiSelect(inside, inner, out)
 			return
 		}
 	}
-	// Two selections fix the smallest and the largest order wanted, with every value between them
-	// in between; a sort of those (the interval's few per cent) gives the orders inside.
-	kmin, kmax := slices.Min(ks), slices.Max(ks)
-	selectKth(a, kmin)
-	if kmax > kmin {
-		selectKth(a[kmin+1:], kmax-kmin-1)
-		slices.Sort(a[kmin+1 : kmax])
+	multiSelect(a, ks, out)
+}
+
+// multiSelect sets out[i] to the order statistic ks[i] (from 0) of a, which it reorders: a selection
+// of the middle order wanted splits a into the values below it and above it, and each part gives the
+// orders on its side (Hoare's FIND applied recursively; a few selections cost a few passes, where a
+// sort of the Floyd-Rivest bracket took three quarters of the series statistics at 189 periods).
+func multiSelect(a []float64, ks []int, out []float64) {
+	order := make([]int, len(ks)) // indexes of ks, by order
+	for i := range order {
+		order[i] = i
 	}
-	for i, k := range ks {
-		out[i] = a[k]
+	slices.SortFunc(order, func(x, y int) int { return ks[x] - ks[y] })
+	var split func(a []float64, offset int, order []int)
+	split = func(a []float64, offset int, order []int) {
+		if len(order) == 0 {
+			return
+		}
+		mid := len(order) / 2
+		k := ks[order[mid]] - offset
+		v := selectKth(a, k)
+		lo, hi := mid, mid+1 // the orders equal to this one
+		for lo > 0 && ks[order[lo-1]]-offset == k {
+			lo--
+		}
+		for hi < len(order) && ks[order[hi]]-offset == k {
+			hi++
+		}
+		for _, i := range order[lo:hi] {
+			out[i] = v
+		}
+		split(a[:k], offset, order[:lo])
+		split(a[k+1:], offset+k+1, order[hi:])
 	}
+	split(a, 0, order)
 }
 
 // selectKth rearranges a so that a[k] is its k-th smallest value (from 0), everything before it no

@@ -492,3 +492,29 @@ func TestOrderStatsAgainstSort(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiSelect checks multiSelect against a sort: orders given in any order, repeated, at both
+// ends, on values with ties.
+func TestMultiSelect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for trial := range 300 {
+		n := 1 + rng.IntN(200)
+		a := make([]float64, n)
+		for i := range a {
+			a[i] = float64(rng.IntN(1 + n/3)) // many ties
+		}
+		sorted := slices.Sorted(slices.Values(a))
+		ks := []int{0, n - 1}
+		for range rng.IntN(6) {
+			ks = append(ks, rng.IntN(n))
+		}
+		rng.Shuffle(len(ks), func(i, j int) { ks[i], ks[j] = ks[j], ks[i] })
+		got := make([]float64, len(ks))
+		multiSelect(slices.Clone(a), ks, got)
+		for i, k := range ks {
+			if got[i] != sorted[k] {
+				t.Fatalf("trial %d: order %d of %v is %v, multiSelect gives %v", trial, k, a, sorted[k], got[i])
+			}
+		}
+	}
+}
