@@ -676,8 +676,10 @@ func (pr *protector) protectSingletons(e cellRef) (bool, error) {
 			continue
 		}
 		next, ok, err := pr.secure(e, s, req, true, supp)
-		if err == nil && !ok {
+		if err == nil && !ok && !pr.singleOnly {
 			// No pattern found: if none can exist, the requirement is capped at what one can give.
+			// Not with the single-table template alone (the tables in parallel): the phase with
+			// every template may find one, and the cap's LP spans tables other workers change.
 			if capped, changed := pr.capSingleton(e, s, req); changed {
 				if capped.up == 0 && capped.down == 0 {
 					continue
