@@ -3,6 +3,7 @@ package protect
 import (
 	"math"
 	"runtime"
+	"slices"
 
 	"github.com/exposure-research/exposure/internal/lp"
 	"github.com/exposure-research/exposure/schemas"
@@ -164,15 +165,19 @@ func (pr *protector) lpProgram(e, fixed cellRef, d direction, freeOnly, wide, pr
 			}
 			done[l.occ] = true
 			o := j.occs[l.occ]
-			keys := map[int]bool{}
+			// The keys in order: the order of the rows steers the simplex, and of several optimal
+			// points it reaches one, so a map's order here made the witness, and the pattern built
+			// on it, differ from run to run.
+			var keys []int
 			for _, term := range o.terms {
 				if tables[term.table] {
 					for _, c := range j.tables[term.table].p.cells {
-						keys[j.lay.keyIndex(c.key)] = true
+						keys = append(keys, j.lay.keyIndex(c.key))
 					}
 				}
 			}
-			for k := range keys {
+			slices.Sort(keys)
+			for _, k := range slices.Compact(keys) {
 				if !o.inForce(k) {
 					continue
 				}
