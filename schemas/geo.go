@@ -3,6 +3,7 @@ package schemas
 import (
 	_ "embed"
 	"fmt"
+	"iter"
 	"sort"
 )
 
@@ -166,6 +167,16 @@ func (g *Geography) CountryByCode(alpha2 string) (GeoID, bool) {
 // Children returns the areas that roll up directly to id, in ascending GeoID order. The caller must
 // not modify the slice.
 func (g *Geography) Children(id GeoID) []GeoID { return g.children[id] }
+
+// AndUp yields id and then the areas above it, nearest first, ending with the world (the world
+// alone for the world): what Ancestors returns, after id itself, without allocating.
+func (g *Geography) AndUp(id GeoID) iter.Seq[GeoID] {
+	return func(yield func(GeoID) bool) {
+		for yield(id) && id != 0 {
+			id = g.nodes[id].Parent
+		}
+	}
+}
 
 // Ancestors returns the areas above id, nearest first, ending with the world; nil for the world.
 func (g *Geography) Ancestors(id GeoID) []GeoID {

@@ -78,6 +78,13 @@ func TestGeography(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(tc.ancestors, ",") {
 				t.Errorf("ancestors = %v, want %v", got, tc.ancestors)
 			}
+			var andUp []string
+			for a := range g.AndUp(id) {
+				andUp = append(andUp, g.Node(a).Code)
+			}
+			if want := append([]string{tc.code}, tc.ancestors...); strings.Join(andUp, ",") != strings.Join(want, ",") {
+				t.Errorf("AndUp = %v, want %v", andUp, want)
+			}
 		})
 	}
 	if _, ok := g.CountryByCode("UK"); ok {

@@ -280,7 +280,7 @@ func (j *joint) breakMask(o *occurrence, r schemas.Relation) []bool {
 					mask[i] = true
 				}
 			}
-			for _, g := range append([]schemas.GeoID{c.key.Geo}, geo.Ancestors(c.key.Geo)...) {
+			for g := range geo.AndUp(c.key.Geo) {
 				mask[j.lay.keyIndex(CellKey{g, c.key.Org})] = false
 				mask[j.lay.keyIndex(CellKey{g, schemas.OrgAll})] = false
 			}
@@ -416,7 +416,7 @@ func (j *joint) makeTemplate(tpl *template) {
 		}
 	}
 	tpl.occs = occs
-	j.bounds(tpl, occs, func(t int32, c int32) int64 { return j.tables[t].p.cells[c].value }, tpl.lo, tpl.hi)
+	j.bounds(tpl, func(t int32, c int32) int64 { return j.tables[t].p.cells[c].value }, tpl.lo, tpl.hi)
 }
 
 // changedOcc is an occurrence a template's members change, with the net coefficient of the move.
@@ -427,9 +427,9 @@ type changedOcc struct {
 
 // bounds computes the template's bounds on the origin's working values around the point whose
 // values value gives, at every origin cell (boundsAt).
-func (j *joint) bounds(tpl *template, occs []changedOcc, value func(t, c int32) int64, lo, hi []int64) {
+func (j *joint) bounds(tpl *template, value func(t, c int32) int64, lo, hi []int64) {
 	for i := range j.tables[tpl.members[0].table].p.cells {
-		lo[i], hi[i] = j.boundsAt(tpl, occs, value, int32(i))
+		lo[i], hi[i] = j.boundsAt(tpl, value, int32(i))
 	}
 }
 
@@ -437,7 +437,7 @@ func (j *joint) bounds(tpl *template, occs []changedOcc, value func(t, c int32) 
 // whose values value gives: each member's cell stays non-negative, each changed inequality keeps
 // its slack, and a key that a member lacks or where a changed equality is in force is pinned. They
 // depend on the values at i's key alone.
-func (j *joint) boundsAt(tpl *template, occs []changedOcc, value func(t, c int32) int64, i int32) (lo, hi int64) {
+func (j *joint) boundsAt(tpl *template, value func(t, c int32) int64, i int32) (lo, hi int64) {
 	origin := j.tables[tpl.members[0].table]
 	k := j.lay.keyIndex(origin.p.cells[i].key)
 	x := value(tpl.members[0].table, i)
@@ -454,7 +454,7 @@ func (j *joint) boundsAt(tpl *template, occs []changedOcc, value func(t, c int32
 			fHi = min(fHi, v)
 		}
 	}
-	for _, ch := range occs {
+	for _, ch := range tpl.occs {
 		if !ch.o.inForce(k) {
 			continue
 		}

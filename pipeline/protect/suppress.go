@@ -899,7 +899,7 @@ func (pr *protector) composite(e, fixed cellRef, d direction) (witness, bool) {
 				if i := origin.cellAt[k]; i >= 0 {
 					pr.x[i] = value(e.table, i)
 					nw.y[i] = pr.x[i]
-					nw.lo[i], nw.hi[i] = j.boundsAt(tpl, tpl.occs, value, i)
+					nw.lo[i], nw.hi[i] = j.boundsAt(tpl, value, i)
 				}
 			}
 			if room := nw.room(e.cell, d.up); nw.free[e.cell] && room > 0 {

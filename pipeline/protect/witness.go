@@ -263,13 +263,10 @@ func (ck *checker) additive(j *joint, w witness, start, end int) string {
 		if key.Org == schemas.OrgAll || geo.Node(key.Geo).Level != schemas.Country {
 			continue
 		}
-		for a := key.Geo; ; a = geo.Node(a).Parent { // the leaf's area and every one above, to the world
+		for a := range geo.AndUp(key.Geo) { // the leaf's area and every one above, to the world
 			for _, k := range [2]int{int(a)*width + int(key.Org), int(a)*width + int(schemas.OrgAll)} {
 				write(k)
 				ck.implied[k] += w.delta[i]
-			}
-			if geo.Node(a).Parent == a {
-				break
 			}
 		}
 	}

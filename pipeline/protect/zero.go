@@ -243,16 +243,12 @@ func (pr *protector) swapFlow(e cellRef, tpl *template, d direction, extend bool
 		lo, hi int64
 	}
 	above := make([]saved, 0, 2*len(schemas.GeoLevels))
-	geo := pr.lay.geo
-	for a := ek.Geo; ; a = geo.Node(a).Parent {
+	for a := range pr.lay.geo.AndUp(ek.Geo) {
 		for _, o := range [2]schemas.OrgID{ek.Org, schemas.OrgAll} {
 			if i := origin.cellAt[pr.lay.keyIndex(CellKey{a, o})]; i >= 0 && (len(above) == 0 || above[len(above)-1].i != i) {
 				above = append(above, saved{i, zlo[i], zhi[i]})
 				zlo[i], zhi[i] = tpl.lo[i], tpl.hi[i]
 			}
-		}
-		if geo.Node(a).Parent == a {
-			break
 		}
 	}
 	lo, hi := nw.lo, nw.hi
