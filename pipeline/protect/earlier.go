@@ -137,11 +137,8 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 		self.Inputs = append(self.Inputs, EarlierInput{File: in.File, Source: in.Source, SHA256: in.SHA256, Tables: in.Tables})
 	}
 	cur := self.releaseCover()
-	index := map[schemas.TableRef]int32{}
+	index := j.tableIndex()
 	n := int32(len(j.tables))
-	for i, ts := range j.tables {
-		index[schemas.TableRef{Period: ts.p.period, Metric: ts.p.metric}] = int32(i)
-	}
 	// Each disclosed cell once, with the releases that published it, in table and key order.
 	type disclosure struct {
 		at       DisclosedCell
@@ -164,10 +161,7 @@ func (j *joint) addEarlier(b *builder, ds *ingest.Dataset, sources []ingest.Sour
 	// Newest release first: a stable table keeps the newest earlier pattern; older versions of it
 	// are linked like those of a changed table.
 	es.names = make([]string, len(earlier))
-	covers := make([]releaseCover, len(earlier))
-	for r := range earlier {
-		covers[r] = earlier[r].releaseCover()
-	}
+	covers := releaseCovers(earlier)
 	// versions lists, per current table, the earlier versions added to j so far (newest first);
 	// pairs, the pairs of them that must agree at some leaves.
 	versions := map[int32][]version{}
@@ -296,12 +290,18 @@ type releaseCover struct {
 	cover   map[coverKey][]string
 }
 
-// cover lists the release's inputs per source and table.
-func (e *Earlier) cover() map[coverKey][]string { return coverOf(e.Inputs) }
-
 // releaseCover is the release's source ids and inputs per source and table.
 func (e *Earlier) releaseCover() releaseCover {
-	return releaseCover{sources: e.Sources, cover: e.cover()}
+	return releaseCover{sources: e.Sources, cover: coverOf(e.Inputs)}
+}
+
+// releaseCovers is releaseCover of every release, in order.
+func releaseCovers(earlier []Earlier) []releaseCover {
+	out := make([]releaseCover, len(earlier))
+	for r := range earlier {
+		out[r] = earlier[r].releaseCover()
+	}
+	return out
 }
 
 // version is an earlier release's version of a table in the joint problem: its table and release.
@@ -680,14 +680,8 @@ func AuditWith(vocab *schemas.Vocabulary, tables []*Table, relations []schemas.R
 // linked where they are known to be equal.
 func (j *joint) linkPublished(self Earlier, earlier []Earlier) error {
 	cur := self.releaseCover()
-	index := map[schemas.TableRef]int32{}
-	for i, ts := range j.tables {
-		index[schemas.TableRef{Period: ts.p.period, Metric: ts.p.metric}] = int32(i)
-	}
-	covers := make([]releaseCover, len(earlier))
-	for r := range earlier {
-		covers[r] = earlier[r].releaseCover()
-	}
+	index := j.tableIndex()
+	covers := releaseCovers(earlier)
 	versions := map[int32][]version{}
 	for r := range earlier {
 		e := &earlier[r]

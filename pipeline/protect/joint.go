@@ -217,6 +217,15 @@ func (ts *tableState) value(k int) int64 {
 	return 0
 }
 
+// tableIndex returns the index of each table of j by its period and metric.
+func (j *joint) tableIndex() map[schemas.TableRef]int32 {
+	index := make(map[schemas.TableRef]int32, len(j.tables))
+	for i, ts := range j.tables {
+		index[schemas.TableRef{Period: ts.p.period, Metric: ts.p.metric}] = int32(i)
+	}
+	return index
+}
+
 // addOccurrence adds an occurrence and links it from its tables.
 func (j *joint) addOccurrence(o *occurrence) {
 	id := int32(len(j.occs))
@@ -235,10 +244,9 @@ func (j *joint) addRelations(vocab *schemas.Vocabulary, rels []schemas.Relation)
 	if len(rels) == 0 || len(j.tables) == 0 {
 		return
 	}
-	index := map[schemas.TableRef]int32{}
+	index := j.tableIndex()
 	var periods []schemas.Date
-	for i, ts := range j.tables {
-		index[schemas.TableRef{Period: ts.p.period, Metric: ts.p.metric}] = int32(i)
+	for _, ts := range j.tables {
 		if len(periods) == 0 || periods[len(periods)-1] != ts.p.period {
 			periods = append(periods, ts.p.period)
 		}
