@@ -239,7 +239,7 @@ func senSlope(dates []schemas.Date, y []float64, variance float64, scratch []flo
 // orderStats sets out[i] to the order statistic ks[i] (from 0) of a, which it may reorder; scratch
 // is a buffer. Sen's slope needs four orders of up to 196,878 slopes (628 periods): selecting each
 // on all of them was most of the series statistics. So, as Floyd and Rivest do (CACM 18:165, 1975),
-// two values of a sorted sample bracket the orders wanted, one pass counts the values below the
+// two order statistics of a sample bracket the orders wanted, one pass counts the values below the
 // bracket and keeps those inside (for the interval of Sen's slope, a few per cent of them), and
 // selections among those few give every order (multiSelect). The values are the order statistics
 // whatever the sample: when the bracket misses, or keeps more than scratch holds, or a is small,
