@@ -2,7 +2,10 @@ package trend
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/exposure-research/exposure/pipeline/protect"
@@ -80,4 +83,58 @@ func BenchmarkTrends(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(cells), "ns/cell")
+}
+
+// BenchmarkSenSlope measures Sen's slope and its interval on weekly series of 63, 189 and 628
+// values (the full-grid bench's 1M, 3M and 10M rows): counts on a random walk, with the ties counts
+// have, and log-ratios, which have none. It cycles through 64 series, so that the branch predictor
+// cannot learn one by heart.
+func BenchmarkSenSlope(b *testing.B) {
+	for _, n := range []int{63, 189, 628} {
+		for _, kind := range []string{"counts", "ratios"} {
+			b.Run(fmt.Sprintf("n=%d/%s", n, kind), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(uint64(n), 1))
+				dates := make([]schemas.Date, n)
+				for i := range dates {
+					dates[i] = schemas.Date(17897 + 7*i)
+				}
+				const series = 64
+				var ys [series][]float64
+				var variances [series]float64
+				for s := range series {
+					y := make([]float64, n)
+					level := 500.0
+					for i := range y {
+						level = max(0, level+math.Round(rng.NormFloat64()*20))
+						y[i] = level
+						if kind == "ratios" {
+							y[i] = math.Log((level + 1) / (300 + float64(rng.IntN(50))))
+						}
+					}
+					mk, _ := mannKendall(ranksOf(y), nil)
+					ys[s], variances[s] = y, mk.Variance
+				}
+				var w slopeWork
+				b.ReportAllocs()
+				s := 0
+				for b.Loop() {
+					senSlope(dates, ys[s%series], variances[s%series], &w)
+					s++
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n*(n-1)/2), "ns/slope")
+			})
+		}
+	}
+}
+
+// ranksOf returns the ranks of the values from 0, ties sharing one, for mannKendall.
+func ranksOf(y []float64) []int64 {
+	sorted := slices.Sorted(slices.Values(y))
+	sorted = slices.Compact(sorted)
+	ranks := make([]int64, len(y))
+	for i, v := range y {
+		r, _ := slices.BinarySearch(sorted, v)
+		ranks[i] = int64(r)
+	}
+	return ranks
 }

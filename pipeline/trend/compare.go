@@ -171,8 +171,7 @@ func compareSeries(lay *layout, metric schemas.MetricID, d *seriesData, task com
 	}
 	var mk mannKendallResult
 	mk, scratch.sorted = mannKendall(scratch.ranks[:n], scratch.sorted)
-	var sen senResult
-	sen, scratch.slopes = senSlope(dates, scratch.y, mk.Variance, scratch.slopes)
+	sen := senSlope(dates, scratch.y, mk.Variance, &scratch.sen)
 	row.S, row.Tau, row.P, row.PMethod = Some(mk.S), mk.Tau, Some(mk.P), Some(pMethod(mk.Exact))
 	row.Slope, row.SlopeLower, row.SlopeUpper = Some(sen.Slope), sen.Lower, sen.Upper
 	row.Trend = trendOf(n, mk.P, sen.Slope)

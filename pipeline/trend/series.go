@@ -15,7 +15,7 @@ import (
 type seriesScratch struct {
 	years  []float64
 	y      []float64
-	slopes []float64
+	sen    slopeWork
 	sorted []int64
 	ranks  []int64
 	order  []int
@@ -184,8 +184,7 @@ func describeSeries(row *SeriesRow, dates []schemas.Date, values []int64, scratc
 	row.OLSSlope = Some(olsSlope(scratch.years, scratch.y))
 	var mk mannKendallResult
 	mk, scratch.sorted = mannKendall(values, scratch.sorted)
-	var sen senResult
-	sen, scratch.slopes = senSlope(dates, scratch.y, mk.Variance, scratch.slopes)
+	sen := senSlope(dates, scratch.y, mk.Variance, &scratch.sen)
 	row.SenSlope, row.SenLower, row.SenUpper = Some(sen.Slope), sen.Lower, sen.Upper
 	row.MannKendallS, row.MannKendallT, row.MannKendallP = Some(mk.S), mk.Tau, Some(mk.P)
 	row.PMethod = Some(pMethod(mk.Exact))

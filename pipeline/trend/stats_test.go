@@ -457,14 +457,92 @@ func TestKendallSMatchesPairs(t *testing.T) {
 	}
 }
 
-// TestOrderStatsAgainstSort checks orderStats against a full sort on arrays large enough for the
-// sampled bracket, with many ties, with values sorted (a sample that brackets badly) and at random,
-// for the orders Sen's slope asks (the middle and the ends of an interval), far apart or close, and
-// with scratch too small to keep what the bracket holds.
+// TestSlopeOrdersAgainstSort checks slopeOrders, bit for bit, against a sort of every pairwise
+// slope computed as YearsSince divides: on series of counts (ties), of constant stretches (a
+// bracket of equal slopes, too many to keep), of log-ratios (no ties), sorted (every slope one sign)
+// and irregular dates, from 2 to 700 values, for the orders Sen's slope asks (the middle and the
+// ends of an interval, far apart, close or equal) and orders at the ends, where no sample order
+// brackets them. It also counts how often the slope selection decided, so that a change that always
+// falls back to every slope fails it.
+func TestSlopeOrdersAgainstSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var w slopeWork
+	selected := 0
+	for trial := range 400 {
+		n := 2 + rng.IntN(120)
+		if trial%4 == 0 {
+			n = 2 + rng.IntN(700)
+		}
+		dates := make([]schemas.Date, n)
+		y := make([]float64, n)
+		d := schemas.Date(17897)
+		level := 300.0
+		for i := range dates {
+			step := schemas.Date(7)
+			if trial%7 == 6 {
+				step = schemas.Date(1 + rng.IntN(40)) // irregular
+			}
+			d += step
+			dates[i] = d
+			switch trial % 5 {
+			case 0: // counts on a random walk
+				level = max(0, level+math.Round(rng.NormFloat64()*10))
+				y[i] = level
+			case 1: // long constant stretches
+				if rng.IntN(20) == 0 {
+					level += float64(rng.IntN(5))
+				}
+				y[i] = level
+			case 2: // log-ratios
+				y[i] = math.Log(float64(1+rng.IntN(1000)) / float64(1+rng.IntN(1000)))
+			case 3: // rising
+				y[i] = float64(i * (1 + rng.IntN(3)))
+			default: // few distinct values
+				y[i] = float64(rng.IntN(4))
+			}
+		}
+		var all []float64
+		for i := range dates {
+			for j := i + 1; j < n; j++ {
+				all = append(all, (y[j]-y[i])/dates[j].YearsSince(dates[i]))
+			}
+		}
+		m := len(all)
+		slices.Sort(all)
+		spread := rng.IntN(m/2 + 1)
+		ks := []int{m / 2, max(0, m/2-1), max(0, m/2-spread), min(m-1, m/2+spread)}
+		if trial%9 == 8 {
+			ks = []int{0, m - 1, m / 3}
+		}
+		got := make([]float64, len(ks))
+		w.slopeOrders(dates, y, ks, got)
+		if n >= minSelectSlopes {
+			probe := slopeWork{years: w.years}
+			if probe.selectSlopeOrders(dates, y, ks, make([]float64, len(ks))) {
+				selected++
+			}
+		}
+		for i, k := range ks {
+			if math.Float64bits(got[i]) != math.Float64bits(all[k]) {
+				t.Fatalf("trial %d (n = %d, m = %d): order %d = %v, want %v", trial, n, m, k, got[i], all[k])
+			}
+		}
+	}
+	if selected < 10 {
+		t.Fatalf("the slope selection decided %d series, want most large ones of counts and ratios", selected)
+	}
+}
+
+// TestOrderStatsAgainstSort checks orderStats against a full sort on arrays large enough for its
+// brackets, with many ties, with values sorted and at random, for the orders Sen's slope asks (the
+// middle and the ends of an interval), far apart or close, and for the lowest and highest. It
+// counts how often the brackets decided, so that a change that always falls back fails it.
 func TestOrderStatsAgainstSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
+	var w slopeWork
+	bracketed := 0
 	for trial := range 60 {
-		m := 16*1024 + rng.IntN(100_000)
+		m := minBracket + rng.IntN(100_000)
 		a := make([]float64, m)
 		for i := range a {
 			switch trial % 3 {
@@ -479,17 +557,22 @@ func TestOrderStatsAgainstSort(t *testing.T) {
 		want := slices.Sorted(slices.Values(a))
 		spread := rng.IntN(m / 2)
 		ks := []int{m / 2, m/2 - 1, max(0, m/2-spread), min(m-1, m/2+spread)}
-		room := m / 4
-		if trial%5 == 4 {
-			room = 100
+		if trial%7 == 6 {
+			ks = []int{0, m - 1}
+		}
+		if w.bracketedOrders(slices.Clone(a), ks, make([]float64, len(ks))) {
+			bracketed++
 		}
 		got := make([]float64, len(ks))
-		orderStats(a, make([]float64, 0, room), ks, got)
+		w.orderStats(a, ks, got)
 		for i, k := range ks {
 			if got[i] != want[k] {
 				t.Fatalf("trial %d (m = %d): order %d = %v, want %v", trial, m, k, got[i], want[k])
 			}
 		}
+	}
+	if bracketed < 50 {
+		t.Fatalf("the brackets decided %d of 60 arrays", bracketed)
 	}
 }
 
