@@ -263,6 +263,59 @@ func mergeFloats(out, left, right []float64) {
 	copy(out[k:], right[j:])
 }
 
+// sortByKeys sets order to the indexes of k1 in the order of k1, ties in the order of k2 (and of
+// the index), by a least-significant-digit radix sort of k1's order-preserving bits, a byte a pass,
+// then an insertion sort of each run of equal k1 by k2; tmp is a buffer of the same length. The
+// radix sort takes a few microseconds for the 628 values of Sen's slope where a comparison sort
+// took a sixth of the slope selection.
+func sortByKeys(k1, k2 []float64, order, tmp []int32) {
+	n := len(k1)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	key := func(i int32) uint64 {
+		u := math.Float64bits(k1[i])
+		if u>>63 == 1 {
+			return ^u
+		}
+		return u | 1<<63
+	}
+	src, dst := order, tmp
+	for shift := 0; shift < 64; shift += 8 {
+		var count [257]int
+		for _, i := range src {
+			count[key(i)>>shift&0xff+1]++
+		}
+		if count[key(src[0])>>shift&0xff+1] == n {
+			continue // every key has this byte
+		}
+		for b := 1; b < len(count); b++ {
+			count[b] += count[b-1]
+		}
+		for _, i := range src {
+			d := key(i) >> shift & 0xff
+			dst[count[d]] = i
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &order[0] {
+		copy(order, src)
+	}
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && k1[order[hi]] == k1[order[lo]] {
+			hi++
+		}
+		for i := lo + 1; i < hi; i++ {
+			for j := i; j > lo && k2[order[j]] < k2[order[j-1]]; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+		}
+		lo = hi
+	}
+}
+
 // inversions appends to pairs, two indexes a pair, every pair of points u, v with k1[u] < k1[v]
 // and k2[u] > k2[v] (the inversions between the two orders), and reports false when they are more
 // than limit. The points in the order of k1 (ties by k2) are merge-sorted by k2; when a point of a
@@ -270,22 +323,7 @@ func mergeFloats(out, left, right []float64) {
 // its inversions (O(n log n + K) for K inversions). order and tmp are buffers of len(k1) indexes.
 func inversions(k1, k2 []float64, order, tmp []int32, pairs []int32, limit int) ([]int32, bool) {
 	n := len(k1)
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(u, v int32) int {
-		switch {
-		case k1[u] < k1[v]:
-			return -1
-		case k1[u] > k1[v]:
-			return 1
-		case k2[u] < k2[v]:
-			return -1
-		case k2[u] > k2[v]:
-			return 1
-		}
-		return 0
-	})
+	sortByKeys(k1, k2, order, tmp)
 	src, dst := order, tmp
 	for width := 1; width < n; width *= 2 {
 		for lo := 0; lo < n; lo += 2 * width {

@@ -289,3 +289,42 @@ func TestCountShiftedMatchesPairs(t *testing.T) {
 		}
 	}
 }
+
+// TestSortByKeys checks sortByKeys against a comparison sort by k1, then k2: keys of both signs,
+// zeros of both signs, many ties in k1 and in both, and keys that share their high bytes.
+func TestSortByKeys(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for trial := range 300 {
+		n := 1 + rng.IntN(700)
+		k1, k2 := make([]float64, n), make([]float64, n)
+		for i := range k1 {
+			switch trial % 4 {
+			case 0:
+				k1[i] = rng.NormFloat64() * 1e6
+			case 1:
+				k1[i] = float64(rng.IntN(7) - 3)
+			case 2:
+				k1[i] = 1e9 + float64(rng.IntN(1000))*0x1p-20 // the high bytes alike
+			default:
+				k1[i] = []float64{math.Copysign(0, -1), 0, -1.5, 2.25}[rng.IntN(4)]
+			}
+			k2[i] = float64(rng.IntN(5))
+		}
+		order := make([]int32, n)
+		sortByKeys(k1, k2, order, make([]int32, n))
+		seen := make([]bool, n)
+		for p, i := range order {
+			if seen[i] {
+				t.Fatalf("trial %d: index %d twice", trial, i)
+			}
+			seen[i] = true
+			if p == 0 {
+				continue
+			}
+			a, b := order[p-1], i
+			if k1[a] > k1[b] || k1[a] == k1[b] && k2[a] > k2[b] {
+				t.Fatalf("trial %d: (%v, %v) before (%v, %v)", trial, k1[a], k2[a], k1[b], k2[b])
+			}
+		}
+	}
+}
