@@ -265,9 +265,9 @@ func mergeFloats(out, left, right []float64) {
 
 // sortByKeys sets order to the indexes of k1 in the order of k1, ties in the order of k2 (and of
 // the index), by a least-significant-digit radix sort of k1's order-preserving bits, a byte a pass,
-// then an insertion sort of each run of equal k1 by k2; tmp is a buffer of the same length. The
-// radix sort takes a few microseconds for the 628 values of Sen's slope where a comparison sort
-// took a sixth of the slope selection.
+// then an insertion sort of each run of equal k1 by k2; tmp is a buffer of the same length. For the
+// 628 values of Sen's slope it takes about 30 us where a comparison sort through a closure took 55
+// (pprof of BenchmarkSenSlope).
 func sortByKeys(k1, k2 []float64, order, tmp []int32) {
 	n := len(k1)
 	for i := range order {
