@@ -459,11 +459,12 @@ func TestKendallSMatchesPairs(t *testing.T) {
 
 // TestSlopeOrdersAgainstSort checks slopeOrders, bit for bit, against a sort of every pairwise
 // slope computed as YearsSince divides: on series of counts (ties), of constant stretches (a
-// bracket of equal slopes, too many to keep), of log-ratios (no ties), sorted (every slope one sign)
-// and irregular dates, from 2 to 700 values, for the orders Sen's slope asks (the middle and the
-// ends of an interval, far apart, close or equal) and orders at the ends, where no sample order
-// brackets them. It also counts how often the slope selection decided, so that a change that always
-// falls back to every slope fails it.
+// bracket of equal slopes, too many to keep), of log-ratios (no ties), sorted (every slope one
+// sign), on irregular dates and on dates further apart than the table of years reaches, from 2 to
+// 700 values, for the orders Sen's slope asks (the middle and the ends of an interval, far apart,
+// close or equal) and orders at the ends, where no sample order brackets them. It also counts how
+// often the slope selection decided, so that a change that always falls back to every slope fails
+// it.
 func TestSlopeOrdersAgainstSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var w slopeWork
@@ -479,8 +480,11 @@ func TestSlopeOrdersAgainstSort(t *testing.T) {
 		level := 300.0
 		for i := range dates {
 			step := schemas.Date(7)
-			if trial%7 == 6 {
+			switch {
+			case trial%7 == 6:
 				step = schemas.Date(1 + rng.IntN(40)) // irregular
+			case trial%11 == 10:
+				step = schemas.Date(5000 + rng.IntN(9000)) // beyond the table of years
 			}
 			d += step
 			dates[i] = d
