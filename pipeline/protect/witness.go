@@ -238,7 +238,6 @@ func (ck *checker) check(j *joint, w witness, e cellRef, d direction, fixed cell
 // the cell's change equals the sum of the changes of the leaves below it.
 func (ck *checker) additive(j *joint, w witness, start, end int) string {
 	geo := j.lay.geo
-	width := j.lay.width
 	t := w.cells[start].table
 	p := j.tables[t].p
 	write := func(k int) {
@@ -264,7 +263,7 @@ func (ck *checker) additive(j *joint, w witness, start, end int) string {
 			continue
 		}
 		for a := range geo.AndUp(key.Geo) { // the leaf's area and every one above, to the world
-			for _, k := range [2]int{int(a)*width + int(key.Org), int(a)*width + int(schemas.OrgAll)} {
+			for _, k := range [2]int{j.lay.keyIndex(CellKey{a, key.Org}), j.lay.keyIndex(CellKey{a, schemas.OrgAll})} {
 				write(k)
 				ck.implied[k] += w.delta[i]
 			}

@@ -28,11 +28,7 @@ type senResult struct {
 func senSlope(dates []schemas.Date, y []float64, variance float64, w *slopeWork) senResult {
 	n := len(dates)
 	m := n * (n - 1) / 2
-	c := zConfidence * math.Sqrt(variance)
-	lo := int(math.RoundToEven((float64(m)-c)/2)) - 1
-	hi := int(math.RoundToEven((float64(m) + c) / 2))
-	// The orders wanted: the middle one or two, and the interval's ends where they are slopes.
-	ks := [4]int{m / 2, max(0, m/2-1), min(max(lo, 0), m-1), min(max(hi, 0), m-1)}
+	ks, lo, hi := senOrders(m, variance)
 	var got [4]float64
 	w.slopeOrders(dates, y, ks[:], got[:])
 	var res senResult
@@ -48,6 +44,16 @@ func senSlope(dates []schemas.Date, y []float64, variance float64, w *slopeWork)
 		res.Upper = Some(got[3])
 	}
 	return res
+}
+
+// senOrders returns the orders (from 0) of the m slopes that Sen's slope and its interval read: the
+// middle one or two, and the interval's ends (senSlope) lo and hi clamped to the slopes, with lo and
+// hi themselves, which may lie outside them.
+func senOrders(m int, variance float64) (ks [4]int, lo, hi int) {
+	c := zConfidence * math.Sqrt(variance)
+	lo = int(math.RoundToEven((float64(m)-c)/2)) - 1
+	hi = int(math.RoundToEven((float64(m) + c) / 2))
+	return [4]int{m / 2, max(0, m/2-1), min(max(lo, 0), m-1), min(max(hi, 0), m-1)}, lo, hi
 }
 
 // slopeWork holds the buffers of senSlope, reused from series to series.
@@ -102,8 +108,20 @@ func (w *slopeWork) slopeOrders(dates []schemas.Date, y []float64, ks []int, out
 const minBracket = 4096
 
 // bracketZ is the margin of a bracket, in standard deviations of an order's rank in the sample: a
-// bracket misses (and orderStats selects among all the values instead) about 0.3 % of the time.
+// bracket misses (and the caller selects among all the values instead) about 0.3 % of the time.
 const bracketZ = 3
+
+// sampleRanks returns the ranks in a sample of size of m values (drawn at random or at a fixed
+// stride) between which the orders kmin to kmax of all the values likely lie: the rank of order k
+// in the sample is about binomial(size, k/m), so the bracket reaches bracketZ standard deviations
+// past each end, and one rank further for the rounding. The ranks may fall outside the sample.
+func sampleRanks(kmin, kmax, m, size int) (lo, hi int) {
+	s := float64(size)
+	p, q := float64(kmin)/float64(m), float64(kmax+1)/float64(m)
+	lo = int(math.Floor(p*s-bracketZ*math.Sqrt(s*p*(1-p)))) - 1
+	hi = int(math.Ceil(q*s + bracketZ*math.Sqrt(s*q*(1-q))))
+	return lo, hi
+}
 
 // orderStats sets out[i] to the order statistic ks[i] (from 0) of a, which it may reorder, as Floyd
 // and Rivest select (CACM 18:165, 1975): a systematic sample of 16 sqrt(N) of the N values brackets
@@ -141,11 +159,9 @@ func (w *slopeWork) bracketedOrders(a []float64, ks []int, out []float64) bool {
 	slices.Sort(sorted[:len(ks)])
 	var brackets [4]slopeBracket
 	nb := 0
-	s := float64(size)
 	for _, k := range sorted[:len(ks)] {
-		p, q := float64(k)/float64(m), float64(k+1)/float64(m)
-		sLo := max(0, int(math.Floor(p*s-bracketZ*math.Sqrt(s*p*(1-p))))-1)
-		sHi := min(size-1, int(math.Ceil(q*s+bracketZ*math.Sqrt(s*q*(1-q)))))
+		sLo, sHi := sampleRanks(k, k, m, size)
+		sLo, sHi = max(0, sLo), min(size-1, sHi)
 		if nb > 0 && sLo <= brackets[nb-1].sHi {
 			brackets[nb-1].sHi = max(brackets[nb-1].sHi, sHi)
 			continue

@@ -77,8 +77,7 @@ func (w *slopeWork) selectSlopeOrders(dates []schemas.Date, y []float64, ks []in
 	}
 	days := s.offsets[n-1]
 
-	// A bracket [a, b] of the orders wanted from the slopes of a sample of pairs, with a margin of
-	// about three standard deviations of a sample order's rank.
+	// A bracket [a, b] of the orders wanted from the slopes of a sample of pairs (sampleRanks).
 	kmin, kmax := slices.Min(ks), slices.Max(ks)
 	size := min(max(sampleFactor*n, 1024), sampleMax)
 	src := rand.NewPCG(0x5e45107e, 0x9e3779b97f4a7c15)
@@ -96,10 +95,7 @@ func (w *slopeWork) selectSlopeOrders(dates []schemas.Date, y []float64, ks []in
 		sample = append(sample, w.slope(dates, y, i, j))
 	}
 	w.sample = sample
-	const spreadZ = 3
-	pLo, pHi := float64(kmin)/float64(m), float64(kmax+1)/float64(m)
-	sLo := int(math.Floor(pLo*float64(size)-spreadZ*math.Sqrt(float64(size)*pLo*(1-pLo)))) - 1
-	sHi := int(math.Ceil(pHi*float64(size) + spreadZ*math.Sqrt(float64(size)*pHi*(1-pHi))))
+	sLo, sHi := sampleRanks(kmin, kmax, m, size)
 	if sLo < 0 || sHi >= size {
 		return false
 	}

@@ -126,9 +126,7 @@ func sortedSlopes(dates []schemas.Date, y []float64) []float64 {
 // senFromSorted is Sen's slope and interval read off the sorted slopes, as senSlope defines them.
 func senFromSorted(all []float64, variance float64) senResult {
 	m := len(all)
-	c := zConfidence * math.Sqrt(variance)
-	lo := int(math.RoundToEven((float64(m)-c)/2)) - 1
-	hi := int(math.RoundToEven((float64(m) + c) / 2))
+	_, lo, hi := senOrders(m, variance)
 	var res senResult
 	if m%2 == 1 {
 		res.Slope = all[m/2]
@@ -207,11 +205,8 @@ func TestSlopeSelectionDecides(t *testing.T) {
 		for range series {
 			n := 150 + rng.IntN(479)
 			s := genSlopeSeries(rng, kind, n)
-			m := n * (n - 1) / 2
-			c := zConfidence * math.Sqrt(mkVariance(s.y))
-			lo := int(math.RoundToEven((float64(m)-c)/2)) - 1
-			hi := int(math.RoundToEven((float64(m) + c) / 2))
-			ks := []int{m / 2, m/2 - 1, max(lo, 0), min(hi, m-1)}
+			orders, _, _ := senOrders(n*(n-1)/2, mkVariance(s.y))
+			ks := orders[:]
 			w.slopeOrders(s.dates, s.y, ks, make([]float64, 4)) // grows the table of years
 			got := make([]float64, 4)
 			if !w.selectSlopeOrders(s.dates, s.y, ks, got) {

@@ -505,14 +505,8 @@ func TestSlopeOrdersAgainstSort(t *testing.T) {
 				y[i] = float64(rng.IntN(4))
 			}
 		}
-		var all []float64
-		for i := range dates {
-			for j := i + 1; j < n; j++ {
-				all = append(all, (y[j]-y[i])/dates[j].YearsSince(dates[i]))
-			}
-		}
+		all := sortedSlopes(dates, y)
 		m := len(all)
-		slices.Sort(all)
 		spread := rng.IntN(m/2 + 1)
 		ks := []int{m / 2, max(0, m/2-1), max(0, m/2-spread), min(m-1, m/2+spread)}
 		if trial%9 == 8 {
